@@ -1,1 +1,161 @@
-fn main() {}
+//! `cargo xtask`: the SwiftOS build orchestration behind the README's two commands.
+//!
+//! * `cargo xtask run`  — install what is missing, build kernel, programs and base image, and
+//!   boot SwiftOS in QEMU on this terminal.
+//! * `cargo xtask test` — install what is missing, run the host tests, build, and run the QEMU
+//!   tests that drive the serial console.
+
+mod artifacts;
+mod setup;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use swiftos_tests::{Guest, QemuConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, boot and test SwiftOS",
+    long_about = "Build, boot and test SwiftOS.\n\n\
+        Every command first installs what is missing on a Debian 12 machine (Debian packages such \
+        as qemu-system-arm, and the Rust target aarch64-unknown-none); second runs reuse cached builds.",
+    after_help = "Examples:\n  cargo xtask run          # boot SwiftOS, log in as user/user\n  \
+        cargo xtask test         # the full test suite (what CI runs)\n  \
+        cargo xtask image-list build/base.img"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install missing Debian packages and Rust targets (idempotent).
+    Setup,
+    /// Build the kernel, the userland programs and build/base.img.
+    Build,
+    /// Build everything and boot SwiftOS on this terminal (Ctrl-A X leaves QEMU).
+    Run,
+    /// Run the whole test suite: host unit tests, then the QEMU tests.
+    Test {
+        /// Only run QEMU tests whose name contains this filter.
+        #[arg(long)]
+        qemu_filter: Option<String>,
+        /// Skip the host unit tests.
+        #[arg(long)]
+        skip_host: bool,
+    },
+    /// Benchmarks; figures go to docs/PERFORMANCE.md by hand.
+    Bench {
+        /// How many boots to take the median of.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// List the contents of a base image (like `ls -lR`).
+    ImageList { image: std::path::PathBuf },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Setup => setup::ensure(),
+        Cmd::Build => {
+            setup::ensure()?;
+            artifacts::all().map(|_| ())
+        }
+        Cmd::Run => {
+            setup::ensure()?;
+            artifacts::all()?;
+            run()
+        }
+        Cmd::Test {
+            qemu_filter,
+            skip_host,
+        } => {
+            setup::ensure()?;
+            test(qemu_filter, skip_host)
+        }
+        Cmd::Bench { runs } => {
+            setup::ensure()?;
+            artifacts::all()?;
+            bench(runs)
+        }
+        Cmd::ImageList { image } => artifacts::image_tool(&["list".as_ref(), image.as_os_str()]),
+    }
+}
+
+fn run() -> Result<()> {
+    println!("Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU.");
+    let status = QemuConfig::default()
+        .command(true)
+        .status()
+        .context("starting qemu-system-aarch64")?;
+    if !status.success() {
+        bail!("QEMU exited with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
+    let root = swiftos_tests::repo_root();
+    if !skip_host {
+        println!("== host unit tests (cargo test) ==");
+        artifacts::check(cargo().current_dir(&root).arg("test"), "host unit tests")?;
+    }
+    artifacts::all()?;
+    println!("== QEMU tests (tests/) ==");
+    let mut c = cargo();
+    c.current_dir(&root)
+        .args(["test", "-p", "swiftos-tests", "--tests", "--"])
+        .arg("--test-threads=2");
+    if let Some(f) = qemu_filter {
+        c.arg(f);
+    }
+    artifacts::check(&mut c, "QEMU tests")
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Boot-to-`login:` time against the time QEMU needs to start and power off a minimal image.
+fn bench(runs: usize) -> Result<()> {
+    let runs = runs.max(1);
+    let minimal = artifacts::minimal_kernel()?;
+    let mut boot = Vec::new();
+    let mut baseline = Vec::new();
+    for i in 0..runs {
+        let t = Instant::now();
+        let mut g = Guest::boot(&format!("bench-boot-{i}"), &QemuConfig::default())?;
+        g.expect("login: ")?;
+        boot.push(t.elapsed());
+        drop(g);
+
+        let cfg = QemuConfig {
+            kernel: minimal.clone(),
+            base_image: None,
+            ..QemuConfig::default()
+        };
+        let t = Instant::now();
+        let mut g = Guest::boot(&format!("bench-minimal-{i}"), &cfg)?;
+        g.wait_exit(Duration::from_secs(60))?;
+        baseline.push(t.elapsed());
+    }
+    let (b, m) = (median(boot), median(baseline));
+    println!(
+        "boot to login prompt: median {:.1} ms over {runs} runs\n\
+         QEMU start + power-off of a minimal image: median {:.1} ms\n\
+         ratio: {:.2}",
+        b.as_secs_f64() * 1e3,
+        m.as_secs_f64() * 1e3,
+        b.as_secs_f64() / m.as_secs_f64()
+    );
+    Ok(())
+}

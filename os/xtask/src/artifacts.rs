@@ -1,0 +1,117 @@
+//! Building the target-side artefacts: kernel ELF, userland programs, `build/base.img`.
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use swiftos_tests::{base_image_path, repo_root};
+
+const TARGET: &str = "aarch64-unknown-none";
+
+/// Run a command, failing with `what` if it does not succeed.
+pub fn check(cmd: &mut Command, what: &str) -> Result<()> {
+    let st = cmd
+        .status()
+        .with_context(|| format!("{what}: could not start {:?}", cmd.get_program()))?;
+    if !st.success() {
+        bail!("{what} failed ({st})");
+    }
+    Ok(())
+}
+
+/// Build AArch64 packages in release mode; returns the executables cargo produced.
+fn build_target(packages: &[&str]) -> Result<Vec<PathBuf>> {
+    let mut c = super::cargo();
+    c.current_dir(repo_root())
+        .args(["build", "--release", "--target", TARGET])
+        .arg("--message-format=json-render-diagnostics");
+    for p in packages {
+        c.args(["-p", p]);
+    }
+    c.stdout(Stdio::piped());
+    let out = c.spawn().context("starting cargo build")?.wait_with_output()?;
+    if !out.status.success() {
+        bail!("building {} for {TARGET} failed", packages.join(", "));
+    }
+    let mut exes = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v["reason"] == "compiler-artifact" {
+            if let Some(exe) = v["executable"].as_str() {
+                exes.push(PathBuf::from(exe));
+            }
+        }
+    }
+    Ok(exes)
+}
+
+/// Run the host image tool (`swiftos-image`) with arguments.
+pub fn image_tool(args: &[&std::ffi::OsStr]) -> Result<()> {
+    let mut c = super::cargo();
+    c.current_dir(repo_root())
+        .args(["run", "--quiet", "--release", "-p", "swiftos-image", "--"])
+        .args(args);
+    check(&mut c, "swiftos-image")
+}
+
+/// Build kernel, programs and the base image. Returns the image path.
+pub fn all() -> Result<PathBuf> {
+    let root = repo_root();
+    println!("== building kernel and userland for {TARGET} ==");
+    let exes = build_target(&["swiftos-kernel", "swiftos-programs"])?;
+    let bin_dir = root.join("build/bin");
+    if bin_dir.exists() {
+        std::fs::remove_dir_all(&bin_dir)?;
+    }
+    std::fs::create_dir_all(&bin_dir)?;
+    let mut n = 0;
+    for exe in &exes {
+        let name = exe.file_name().unwrap_or_default();
+        if name == "swiftos-kernel" {
+            continue;
+        }
+        std::fs::copy(exe, bin_dir.join(name))
+            .with_context(|| format!("copying {}", exe.display()))?;
+        n += 1;
+    }
+    println!("== building build/base.img ({n} programs) ==");
+    let img = base_image_path();
+    image_tool(&[
+        "build".as_ref(),
+        "--base".as_ref(),
+        root.join("os/base").as_os_str(),
+        "--bin".as_ref(),
+        bin_dir.as_os_str(),
+        "-o".as_ref(),
+        img.as_os_str(),
+    ])?;
+    Ok(img)
+}
+
+/// A kernel that does nothing but power off through PSCI: the baseline for the boot benchmark.
+pub fn minimal_kernel() -> Result<PathBuf> {
+    let dir = repo_root().join("build/minimal");
+    std::fs::create_dir_all(&dir)?;
+    let src = dir.join("poweroff.S");
+    std::fs::write(
+        &src,
+        "// PSCI SYSTEM_OFF: the smallest kernel QEMU can boot and stop.\n\
+         .globl _start\n_start:\n  movz x0, #0x0008\n  movk x0, #0x8400, lsl #16\n  hvc #0\n1: b 1b\n",
+    )?;
+    let obj = dir.join("poweroff.o");
+    let elf = dir.join("poweroff.elf");
+    check(
+        Command::new("aarch64-linux-gnu-as").arg(&src).arg("-o").arg(&obj),
+        "assembling the minimal kernel",
+    )?;
+    check(
+        Command::new("aarch64-linux-gnu-ld")
+            .args(["-Ttext=0x40200000", "-e", "_start", "-o"])
+            .arg(&elf)
+            .arg(&obj),
+        "linking the minimal kernel",
+    )?;
+    Ok(elf)
+}
+

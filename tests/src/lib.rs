@@ -1,0 +1,395 @@
+//! The one QEMU harness of SwiftOS.
+//!
+//! It boots the real kernel and base image under `qemu-system-aarch64 -M virt`, reads the
+//! serial console, and types into it like a person: wait for `login:`, type a name, wait for
+//! `Password:`, type the password, wait for the prompt, run a command and collect what it
+//! printed. Every byte the guest prints is also written to a serial log under
+//! `target/qemu-logs/`, kept after the run so a failure can be read afterwards.
+//!
+//! The same [`QemuConfig`] builds the command line for `cargo xtask run` (interactive) and
+//! for the tests, so both boot exactly the same machine.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Errors the harness reports. Each carries the serial log path so a failure can be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("could not start QEMU ({cmd}): {source}")]
+    Spawn {
+        cmd: String,
+        source: std::io::Error,
+    },
+    #[error("timed out after {secs} s waiting for {wanted:?}; last output:\n{tail}\n(serial log: {log})")]
+    Timeout {
+        wanted: String,
+        secs: u64,
+        tail: String,
+        log: String,
+    },
+    #[error("QEMU exited while waiting for {wanted:?}; last output:\n{tail}\n(serial log: {log})")]
+    Exited {
+        wanted: String,
+        tail: String,
+        log: String,
+    },
+    #[error("writing to the serial console failed: {0}")]
+    Write(std::io::Error),
+    #[error("missing build artefact {0}: run `cargo xtask build` first")]
+    MissingArtefact(PathBuf),
+}
+
+pub type Result<T, E = HarnessError> = std::result::Result<T, E>;
+
+/// The repository root (this crate lives in `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Cargo's target directory (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => {
+            let d = PathBuf::from(d);
+            if d.is_absolute() {
+                d
+            } else {
+                repo_root().join(d)
+            }
+        }
+        None => repo_root().join("target"),
+    }
+}
+
+/// Where the built kernel ELF is.
+pub fn kernel_path() -> PathBuf {
+    target_dir().join("aarch64-unknown-none/release/swiftos-kernel")
+}
+
+/// Where the built base image is.
+pub fn base_image_path() -> PathBuf {
+    repo_root().join("build/base.img")
+}
+
+/// What machine to boot.
+#[derive(Clone, Debug)]
+pub struct QemuConfig {
+    pub kernel: PathBuf,
+    pub base_image: Option<PathBuf>,
+    pub memory_mib: u32,
+    /// Extra arguments appended verbatim (e.g. networking).
+    pub extra: Vec<String>,
+}
+
+impl Default for QemuConfig {
+    fn default() -> Self {
+        QemuConfig {
+            kernel: kernel_path(),
+            base_image: Some(base_image_path()),
+            memory_mib: 512,
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl QemuConfig {
+    /// The QEMU command. `interactive` puts the serial console on the terminal (`-nographic`,
+    /// Ctrl-A X quits); otherwise serial is on stdin/stdout pipes with no monitor.
+    pub fn command(&self, interactive: bool) -> Command {
+        let mut c = Command::new("qemu-system-aarch64");
+        c.args(["-M", "virt", "-cpu", "cortex-a72", "-smp", "1"]);
+        c.arg("-m").arg(format!("{}M", self.memory_mib));
+        c.arg("-kernel").arg(&self.kernel);
+        if let Some(img) = &self.base_image {
+            // The base image is opened read-only by QEMU too: the guest cannot change it.
+            c.arg("-drive").arg(format!(
+                "file={},if=none,format=raw,id=base,readonly=on",
+                img.display()
+            ));
+            c.args(["-device", "virtio-blk-device,drive=base"]);
+        }
+        if interactive {
+            c.arg("-nographic");
+        } else {
+            c.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
+        }
+        c.args(["-no-reboot"]);
+        c.args(&self.extra);
+        c
+    }
+}
+
+/// A running SwiftOS guest whose serial console the test drives.
+pub struct Guest {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Vec<u8>>,
+    /// Everything received and not yet consumed by an `expect`.
+    pending: String,
+    /// Everything received since boot.
+    transcript: Arc<Mutex<String>>,
+    log_path: PathBuf,
+    exited: bool,
+    /// Prompt suffix of the logged-in shell, e.g. `$ ` or `# `.
+    pub prompt: String,
+}
+
+/// Default time allowed for one expectation. Generous: QEMU TCG on a busy 2-core CI machine.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Guest {
+    /// Boot a guest; `name` names its serial log (`target/qemu-logs/NAME.log`).
+    pub fn boot(name: &str, cfg: &QemuConfig) -> Result<Guest> {
+        if !cfg.kernel.exists() {
+            return Err(HarnessError::MissingArtefact(cfg.kernel.clone()));
+        }
+        if let Some(img) = &cfg.base_image {
+            if !img.exists() {
+                return Err(HarnessError::MissingArtefact(img.clone()));
+            }
+        }
+        let log_dir = target_dir().join("qemu-logs");
+        let _ = std::fs::create_dir_all(&log_dir);
+        let log_path = log_dir.join(format!("{name}.log"));
+        let mut cmd = cfg.command(false);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().map_err(|source| HarnessError::Spawn {
+            cmd: format!("{cmd:?}"),
+            source,
+        })?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        let transcript = Arc::new(Mutex::new(String::new()));
+        let log_file = std::fs::File::create(&log_path).ok();
+        {
+            let transcript = transcript.clone();
+            thread::spawn(move || {
+                let mut log_file = log_file;
+                let mut buf = [0u8; 4096];
+                loop {
+                    match stdout.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if let Some(f) = log_file.as_mut() {
+                                let _ = f.write_all(&buf[..n]);
+                                let _ = f.flush();
+                            }
+                            transcript
+                                .lock()
+                                .unwrap()
+                                .push_str(&String::from_utf8_lossy(&buf[..n]));
+                            if tx.send(buf[..n].to_vec()).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        Ok(Guest {
+            child,
+            stdin,
+            rx,
+            pending: String::new(),
+            transcript,
+            log_path,
+            exited: false,
+            prompt: "$ ".into(),
+        })
+    }
+
+    /// Boot the default image.
+    pub fn boot_default(name: &str) -> Result<Guest> {
+        Guest::boot(name, &QemuConfig::default())
+    }
+
+    /// Path of this guest's serial log.
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// Everything the guest printed so far.
+    pub fn transcript(&self) -> String {
+        self.transcript.lock().unwrap().clone()
+    }
+
+    fn tail(&self) -> String {
+        let t = self.transcript();
+        let start = t
+            .char_indices()
+            .rev()
+            .nth(1500)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        t[start..].to_string()
+    }
+
+    /// Wait until `needle` appears; returns everything received before it (consumed, with it).
+    pub fn expect(&mut self, needle: &str) -> Result<String> {
+        self.expect_within(needle, DEFAULT_TIMEOUT)
+    }
+
+    /// Like [`Guest::expect`] with an explicit timeout.
+    pub fn expect_within(&mut self, needle: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(pos) = self.pending.find(needle) {
+                let before = self.pending[..pos].to_string();
+                self.pending.drain(..pos + needle.len());
+                return Ok(before);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(HarnessError::Timeout {
+                    wanted: needle.into(),
+                    secs: timeout.as_secs(),
+                    tail: self.tail(),
+                    log: self.log_path.display().to_string(),
+                });
+            }
+            match self.rx.recv_timeout(deadline - now) {
+                Ok(bytes) => self.pending.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    self.exited = true;
+                    if let Some(pos) = self.pending.find(needle) {
+                        let before = self.pending[..pos].to_string();
+                        self.pending.drain(..pos + needle.len());
+                        return Ok(before);
+                    }
+                    return Err(HarnessError::Exited {
+                        wanted: needle.into(),
+                        tail: self.tail(),
+                        log: self.log_path.display().to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Type raw bytes (no newline added).
+    pub fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        // Type a little at a time, as a person (and a 16-byte UART FIFO) would.
+        for chunk in bytes.chunks(8) {
+            self.stdin.write_all(chunk).map_err(HarnessError::Write)?;
+            self.stdin.flush().map_err(HarnessError::Write)?;
+            thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    }
+
+    /// Type a line and press Enter.
+    pub fn send_line(&mut self, line: &str) -> Result<()> {
+        self.send(line.as_bytes())?;
+        self.send(b"\r")
+    }
+
+    /// Log in at the `login:` prompt and wait for the shell prompt.
+    pub fn login(&mut self, user: &str, password: &str) -> Result<()> {
+        self.expect("login: ")?;
+        self.send_line(user)?;
+        self.expect("Password: ")?;
+        self.send_line(password)?;
+        self.prompt = if user == "root" { "# " } else { "$ " }.into();
+        let p = self.prompt.clone();
+        self.expect(&p)?;
+        Ok(())
+    }
+
+    /// Run a shell command; returns what it printed (without the echoed command line and the
+    /// next prompt), with `\r\n` normalised to `\n`.
+    pub fn run(&mut self, cmd: &str) -> Result<String> {
+        self.run_within(cmd, DEFAULT_TIMEOUT)
+    }
+
+    /// [`Guest::run`] with an explicit timeout.
+    pub fn run_within(&mut self, cmd: &str, timeout: Duration) -> Result<String> {
+        self.send_line(cmd)?;
+        // The line discipline echoes what we typed; skip past the echo first.
+        self.expect_within(&format!("{cmd}\r\n"), timeout)?;
+        let p = self.prompt.clone();
+        let out = self.expect_within(&p, timeout)?;
+        Ok(strip_prompt_line(&out.replace("\r\n", "\n")))
+    }
+
+    /// Run a command and return `(output, exit status)` using `$?`.
+    pub fn run_status(&mut self, cmd: &str) -> Result<(String, i32)> {
+        let out = self.run(cmd)?;
+        let st = self.run("echo $?")?;
+        let code = st.trim().parse().unwrap_or(-1);
+        Ok((out, code))
+    }
+
+    /// Wait for QEMU to exit (e.g. after `poweroff`); returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<i32>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                self.exited = true;
+                return Ok(st.code());
+            }
+            if Instant::now() >= deadline {
+                return Err(HarnessError::Timeout {
+                    wanted: "QEMU to exit".into(),
+                    secs: timeout.as_secs(),
+                    tail: self.tail(),
+                    log: self.log_path.display().to_string(),
+                });
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Drop the trailing `user@swiftos:/dir` part that precedes the prompt suffix.
+fn strip_prompt_line(out: &str) -> String {
+    match out.rfind('\n') {
+        Some(i) => out[..=i].to_string(),
+        None => String::new(),
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        if !self.exited {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        if thread::panicking() {
+            eprintln!("serial log kept at {}", self.log_path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_line_is_stripped() {
+        assert_eq!(strip_prompt_line("a\nb\nuser@swiftos:/tmp"), "a\nb\n");
+        assert_eq!(strip_prompt_line("user@swiftos:/"), "");
+    }
+
+    #[test]
+    fn command_line_has_the_machine() {
+        let c = QemuConfig::default().command(false);
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(args.windows(2).any(|w| w[0] == "-M" && w[1] == "virt"));
+        assert!(args.iter().any(|a| a.contains("virtio-blk-device")));
+    }
+}
