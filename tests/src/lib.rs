@@ -21,10 +21,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
     #[error("could not start QEMU ({cmd}): {source}")]
-    Spawn {
-        cmd: String,
-        source: std::io::Error,
-    },
+    Spawn { cmd: String, source: std::io::Error },
     #[error("timed out after {secs} s waiting for {wanted:?}; last output:\n{tail}\n(serial log: {log})")]
     Timeout {
         wanted: String,
