@@ -1,1 +1,7 @@
-//! (placeholder: being written)
+//! Portable SwiftOS kernel logic: everything that does not touch hardware, tested on the host.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod esr;
+pub mod frame;

@@ -1,0 +1,137 @@
+//! Platform description read from the flattened device tree QEMU passes at 0x4000_0000.
+
+use core::fmt;
+
+/// Maximum number of virtio-mmio slots we record.
+pub const MAX_VIRTIO: usize = 32;
+
+/// What the kernel needs to know about the machine.
+#[derive(Clone, Copy)]
+pub struct Platform {
+    pub mem_base: u64,
+    pub mem_size: u64,
+    pub uart_base: u64,
+    pub uart_irq: u32,
+    pub gicd_base: u64,
+    pub gicc_base: u64,
+    /// Virtual-timer PPI as a GIC interrupt id (16 + PPI number).
+    pub timer_irq: u32,
+    pub rtc_base: Option<u64>,
+    pub virtio: [(u64, u32); MAX_VIRTIO],
+    pub virtio_count: usize,
+}
+
+impl fmt::Debug for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "kernel: platform: RAM {:#x}+{} MiB, PL011 {:#x} irq {}, GICv2 {:#x}/{:#x}, timer irq {}, RTC {}, {} virtio-mmio slots",
+            self.mem_base,
+            self.mem_size >> 20,
+            self.uart_base,
+            self.uart_irq,
+            self.gicd_base,
+            self.gicc_base,
+            self.timer_irq,
+            if self.rtc_base.is_some() { "PL031" } else { "none" },
+            self.virtio_count
+        )
+    }
+}
+
+/// Device-tree problems that stop the boot.
+#[derive(Debug)]
+pub enum DtError {
+    Invalid,
+    Missing(&'static str),
+}
+
+impl fmt::Display for DtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DtError::Invalid => write!(f, "no valid device tree at 0x40000000"),
+            DtError::Missing(what) => write!(f, "device tree has no {what}"),
+        }
+    }
+}
+
+/// GIC SPI interrupt specifier (type, number, flags) → interrupt id.
+fn irq_of(node: &fdt::node::FdtNode<'_, '_>) -> Option<u32> {
+    let prop = node.property("interrupts")?;
+    let v = prop.value;
+    if v.len() < 8 {
+        return None;
+    }
+    let kind = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+    let num = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+    Some(if kind == 1 { 16 + num } else { 32 + num })
+}
+
+fn reg0(node: &fdt::node::FdtNode<'_, '_>) -> Option<u64> {
+    node.reg()?.next().map(|r| r.starting_address as u64)
+}
+
+impl Platform {
+    /// Parse the device tree at kernel virtual address `va`.
+    pub fn parse(va: u64) -> Result<Platform, DtError> {
+        // SAFETY: QEMU places the DTB at physical 0x4000_0000 (mapped by the linear map); the
+        // `fdt` crate validates the header magic and sizes before reading.
+        let fdt = unsafe { fdt::Fdt::from_ptr(va as *const u8) }.map_err(|_| DtError::Invalid)?;
+        let mem = fdt.memory();
+        let region = mem.regions().next().ok_or(DtError::Missing("memory node"))?;
+        let mem_base = region.starting_address as u64;
+        let mem_size = region.size.ok_or(DtError::Missing("memory size"))? as u64;
+
+        let uart = fdt
+            .find_compatible(&["arm,pl011"])
+            .ok_or(DtError::Missing("PL011 UART"))?;
+        let uart_base = reg0(&uart).ok_or(DtError::Missing("PL011 reg"))?;
+        let uart_irq = irq_of(&uart).unwrap_or(33);
+
+        let gic = fdt
+            .find_compatible(&["arm,cortex-a15-gic", "arm,gic-400"])
+            .ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
+        let mut gic_regs = gic.reg().ok_or(DtError::Missing("GIC reg"))?;
+        let gicd_base = gic_regs.next().ok_or(DtError::Missing("GICD"))?.starting_address as u64;
+        let gicc_base = gic_regs.next().ok_or(DtError::Missing("GICC"))?.starting_address as u64;
+
+        // Timer: interrupts = <secure phys, non-secure phys, virt, hyp>; use the virtual timer.
+        let timer_irq = fdt
+            .find_compatible(&["arm,armv8-timer", "arm,armv7-timer"])
+            .and_then(|t| {
+                let v = t.property("interrupts")?.value;
+                if v.len() >= 36 {
+                    Some(16 + u32::from_be_bytes([v[28], v[29], v[30], v[31]]))
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(27);
+
+        let rtc_base = fdt.find_compatible(&["arm,pl031"]).and_then(|n| reg0(&n));
+
+        let mut virtio = [(0u64, 0u32); MAX_VIRTIO];
+        let mut virtio_count = 0;
+        for node in fdt.all_nodes() {
+            let compatible = node.compatible().map(|c| c.all().any(|s| s == "virtio,mmio"));
+            if compatible == Some(true) && virtio_count < MAX_VIRTIO {
+                if let (Some(base), Some(irq)) = (reg0(&node), irq_of(&node)) {
+                    virtio[virtio_count] = (base, irq);
+                    virtio_count += 1;
+                }
+            }
+        }
+        Ok(Platform {
+            mem_base,
+            mem_size,
+            uart_base,
+            uart_irq,
+            gicd_base,
+            gicc_base,
+            timer_irq,
+            rtc_base,
+            virtio,
+            virtio_count,
+        })
+    }
+}
