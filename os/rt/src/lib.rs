@@ -1,1 +1,59 @@
-//! (placeholder: being written)
+//! The SwiftOS userland runtime (`no_std + alloc`, AArch64 EL0).
+//!
+//! A program is a `#![no_std] #![no_main]` binary that names its entry with [`entry!`]:
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//! use swiftos_rt::prelude::*;
+//! swiftos_rt::entry!(main);
+//! fn main(args: Vec<String>, env: Vec<String>) -> i32 { println!("hi"); 0 }
+//! ```
+//! The runtime supplies `_start` (reads the SysV start layout of `swiftos_abi::layout`), the
+//! panic handler (message on stderr, exit status 101), a global allocator over `brk` (large
+//! blocks over `mmap`), safe wrappers for every system call ([`sys`]), files and directories
+//! ([`fs`]), console output macros ([`print!`], [`println!`], [`eprintln!`]), the environment
+//! ([`env`]) and processes ([`process`]). `unsafe` lives only at the system-call boundary and in
+//! the allocator.
+#![no_std]
+
+extern crate alloc;
+
+pub mod env;
+pub mod fs;
+pub mod heap;
+pub mod io;
+pub mod process;
+mod start;
+pub mod sys;
+pub mod time;
+
+pub use swiftos_abi as abi;
+pub use swiftos_abi::Errno;
+
+/// Everything a typical program needs.
+pub mod prelude {
+    pub use crate::{eprint, eprintln, print, println};
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+    pub use swiftos_abi::Errno;
+}
+
+/// Declare the program's entry function: `fn(Vec<String>, Vec<String>) -> i32` receiving the
+/// arguments (including `argv[0]`) and the environment as `KEY=VALUE` strings. Its return value
+/// is the exit status.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[no_mangle]
+        fn __swiftos_main(
+            args: $crate::prelude::Vec<$crate::prelude::String>,
+            env: $crate::prelude::Vec<$crate::prelude::String>,
+        ) -> i32 {
+            $main(args, env)
+        }
+    };
+}

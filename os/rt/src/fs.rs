@@ -1,0 +1,151 @@
+//! Files and directories.
+
+use crate::sys::{self, Fd};
+use alloc::string::String;
+use alloc::vec::Vec;
+use swiftos_abi::fcntl::{
+    O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, S_IFREG,
+};
+use swiftos_abi::{DirentHeader, Errno, Stat};
+
+/// An open file descriptor, closed on drop.
+#[derive(Debug)]
+pub struct File {
+    fd: Fd,
+}
+
+impl File {
+    /// Open for reading.
+    pub fn open(path: &str) -> Result<File, Errno> {
+        File::open_with(path, O_RDONLY, 0)
+    }
+    /// Create or truncate for writing (mode 0644).
+    pub fn create(path: &str) -> Result<File, Errno> {
+        File::open_with(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    }
+    /// Open for appending, creating if needed.
+    pub fn append(path: &str) -> Result<File, Errno> {
+        File::open_with(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    }
+    pub fn open_with(path: &str, flags: u32, mode: u32) -> Result<File, Errno> {
+        sys::open(path, flags, mode).map(|fd| File { fd })
+    }
+    /// Take ownership of a raw descriptor.
+    pub fn from_raw_fd(fd: Fd) -> File {
+        File { fd }
+    }
+    pub fn fd(&self) -> Fd {
+        self.fd
+    }
+    /// Give up ownership without closing.
+    pub fn into_raw_fd(self) -> Fd {
+        let fd = self.fd;
+        core::mem::forget(self);
+        fd
+    }
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        sys::read(self.fd, buf)
+    }
+    pub fn write_all(&self, buf: &[u8]) -> Result<(), Errno> {
+        sys::write_all(self.fd, buf)
+    }
+    pub fn read_to_end(&self) -> Result<Vec<u8>, Errno> {
+        crate::io::read_to_end(self.fd)
+    }
+    pub fn stat(&self) -> Result<Stat, Errno> {
+        sys::fstat(self.fd)
+    }
+    pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        sys::lseek(self.fd, offset, whence)
+    }
+    pub fn set_len(&self, len: u64) -> Result<(), Errno> {
+        sys::ftruncate(self.fd, len)
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        let _ = sys::close(self.fd);
+    }
+}
+
+/// The whole contents of a file.
+pub fn read(path: &str) -> Result<Vec<u8>, Errno> {
+    File::open(path)?.read_to_end()
+}
+
+/// The whole contents of a file as UTF-8 (lossy).
+pub fn read_to_string(path: &str) -> Result<String, Errno> {
+    read(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Replace a file's contents.
+pub fn write(path: &str, data: &[u8]) -> Result<(), Errno> {
+    File::create(path)?.write_all(data)
+}
+
+pub fn is_dir(st: &Stat) -> bool {
+    st.st_mode & S_IFMT == S_IFDIR
+}
+
+pub fn is_file(st: &Stat) -> bool {
+    st.st_mode & S_IFMT == S_IFREG
+}
+
+/// One directory entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub ino: u64,
+    /// One of the `DT_*` values.
+    pub kind: u8,
+    pub name: String,
+}
+
+/// Decode a `getdents` buffer. Stops (without panicking) at a malformed record.
+pub fn parse_dirents(buf: &[u8], out: &mut Vec<DirEntry>) {
+    const H: usize = core::mem::size_of::<DirentHeader>();
+    let mut off = 0;
+    while off + H <= buf.len() {
+        let rec = &buf[off..];
+        let ino = u64::from_le_bytes(rec[0..8].try_into().unwrap_or([0; 8]));
+        let reclen = u16::from_le_bytes([rec[8], rec[9]]) as usize;
+        let kind = rec[10];
+        let namelen = rec[11] as usize;
+        if reclen < H || reclen > rec.len() || H + namelen > reclen {
+            return;
+        }
+        let name = String::from_utf8_lossy(&rec[H..H + namelen]).into_owned();
+        out.push(DirEntry { ino, kind, name });
+        off += reclen;
+    }
+}
+
+/// All entries of a directory (the kernel may or may not include `.` and `..`; they are
+/// removed here).
+pub fn read_dir(path: &str) -> Result<Vec<DirEntry>, Errno> {
+    let f = File::open_with(path, O_RDONLY | O_DIRECTORY, 0)?;
+    let mut out = Vec::new();
+    let mut buf = alloc::vec![0u8; 4096];
+    loop {
+        let n = sys::getdents(f.fd, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        parse_dirents(&buf[..n.min(buf.len())], &mut out);
+    }
+    out.retain(|e| e.name != "." && e.name != "..");
+    Ok(out)
+}
+
+/// Join a directory and a name.
+pub fn join(dir: &str, name: &str) -> String {
+    if name.starts_with('/') {
+        return String::from(name);
+    }
+    let mut s = String::from(dir);
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s.push_str(name);
+    s
+}
