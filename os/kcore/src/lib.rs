@@ -5,3 +5,9 @@ extern crate alloc;
 
 pub mod esr;
 pub mod frame;
+pub mod pagetable;
+pub mod uaccess;
+pub mod elf;
+pub mod ldisc;
+pub mod sched;
+pub mod stack;

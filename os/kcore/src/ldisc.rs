@@ -1,0 +1,212 @@
+//! Console line discipline: cooked mode (echo, backspace, Ctrl-U, Ctrl-C, Ctrl-D, lines
+//! delivered on Enter) and raw mode (bytes delivered as typed, no echo).
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+/// What a received byte caused besides buffering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputEvent {
+    None,
+    /// Ctrl-C: interrupt the foreground process.
+    Interrupt,
+}
+
+/// Result of a read attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadResult {
+    /// `n` bytes were copied.
+    Data(usize),
+    /// End of input (Ctrl-D on an empty line): the read returns 0.
+    Eof,
+    /// Nothing available yet: block.
+    Empty,
+}
+
+const MAX_LINE: usize = 4096;
+
+/// State of the console's input side.
+#[derive(Default)]
+pub struct LineDiscipline {
+    raw: bool,
+    line: Vec<u8>,
+    /// Delivered input; `None` marks an end-of-input.
+    ready: VecDeque<Option<u8>>,
+}
+
+impl LineDiscipline {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Switch between raw and cooked; a pending partial line is delivered when going raw.
+    pub fn set_raw(&mut self, raw: bool) {
+        if raw && !self.line.is_empty() {
+            let line = core::mem::take(&mut self.line);
+            self.ready.extend(line.into_iter().map(Some));
+        }
+        self.raw = raw;
+    }
+
+    pub fn is_raw(&self) -> bool {
+        self.raw
+    }
+
+    /// Feed one received byte; bytes to echo are appended to `echo`.
+    pub fn input(&mut self, b: u8, echo: &mut Vec<u8>) -> InputEvent {
+        if b == 0x03 {
+            self.line.clear();
+            if !self.raw {
+                echo.extend_from_slice(b"^C\n");
+            }
+            return InputEvent::Interrupt;
+        }
+        if self.raw {
+            self.ready.push_back(Some(b));
+            return InputEvent::None;
+        }
+        match b {
+            b'\r' | b'\n' => {
+                echo.push(b'\n');
+                let line = core::mem::take(&mut self.line);
+                self.ready.extend(line.into_iter().map(Some));
+                self.ready.push_back(Some(b'\n'));
+            }
+            0x7f | 0x08 => {
+                if self.line.pop().is_some() {
+                    echo.extend_from_slice(b"\x08 \x08");
+                }
+            }
+            0x15 => {
+                for _ in 0..self.line.len() {
+                    echo.extend_from_slice(b"\x08 \x08");
+                }
+                self.line.clear();
+            }
+            0x04 => {
+                if self.line.is_empty() {
+                    self.ready.push_back(None);
+                } else {
+                    let line = core::mem::take(&mut self.line);
+                    self.ready.extend(line.into_iter().map(Some));
+                }
+            }
+            0x20..=0x7e | 0x09 | 0x80..=0xff => {
+                if self.line.len() < MAX_LINE {
+                    self.line.push(b);
+                    echo.push(b);
+                }
+            }
+            _ => {}
+        }
+        InputEvent::None
+    }
+
+    /// Whether a read would return immediately.
+    pub fn readable(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Take delivered input: at most one line in cooked mode.
+    pub fn read(&mut self, buf: &mut [u8]) -> ReadResult {
+        match self.ready.front() {
+            None => return ReadResult::Empty,
+            Some(None) => {
+                self.ready.pop_front();
+                return ReadResult::Eof;
+            }
+            Some(Some(_)) => {}
+        }
+        let mut n = 0;
+        while n < buf.len() {
+            match self.ready.front().copied() {
+                Some(Some(b)) => {
+                    buf[n] = b;
+                    n += 1;
+                    self.ready.pop_front();
+                    if b == b'\n' && !self.raw {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        ReadResult::Data(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(l: &mut LineDiscipline, s: &[u8]) -> (Vec<u8>, Vec<InputEvent>) {
+        let mut echo = Vec::new();
+        let ev = s.iter().map(|&b| l.input(b, &mut echo)).collect();
+        (echo, ev)
+    }
+
+    #[test]
+    fn cooked_line_with_backspace() {
+        let mut l = LineDiscipline::new();
+        let (echo, _) = feed(&mut l, b"lsx\x7f -l\r");
+        assert_eq!(echo, b"lsx\x08 \x08 -l\n");
+        let mut buf = [0u8; 64];
+        assert_eq!(l.read(&mut buf), ReadResult::Data(6));
+        assert_eq!(&buf[..6], b"ls -l\n");
+        assert_eq!(l.read(&mut buf), ReadResult::Empty);
+    }
+
+    #[test]
+    fn nothing_before_enter_and_one_line_per_read() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"ab");
+        let mut buf = [0u8; 8];
+        assert_eq!(l.read(&mut buf), ReadResult::Empty);
+        feed(&mut l, b"\ncd\n");
+        assert_eq!(l.read(&mut buf), ReadResult::Data(3));
+        assert_eq!(l.read(&mut buf), ReadResult::Data(3));
+        assert_eq!(&buf[..3], b"cd\n");
+    }
+
+    #[test]
+    fn small_buffer_splits_line() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"hello\n");
+        let mut buf = [0u8; 4];
+        assert_eq!(l.read(&mut buf), ReadResult::Data(4));
+        assert_eq!(l.read(&mut buf), ReadResult::Data(2));
+        assert_eq!(&buf[..2], b"o\n");
+    }
+
+    #[test]
+    fn ctrl_c_and_ctrl_d() {
+        let mut l = LineDiscipline::new();
+        let (echo, ev) = feed(&mut l, b"abc\x03");
+        assert_eq!(ev[3], InputEvent::Interrupt);
+        assert_eq!(echo, b"abc^C\n");
+        let mut buf = [0u8; 8];
+        assert_eq!(l.read(&mut buf), ReadResult::Empty, "line discarded");
+        feed(&mut l, b"\x04");
+        assert_eq!(l.read(&mut buf), ReadResult::Eof);
+        assert_eq!(l.read(&mut buf), ReadResult::Empty);
+        // Ctrl-D on a partial line delivers it without newline.
+        feed(&mut l, b"xy\x04");
+        assert_eq!(l.read(&mut buf), ReadResult::Data(2));
+        // Backspace on an empty line echoes nothing.
+        let (echo, _) = feed(&mut l, b"\x7f");
+        assert!(echo.is_empty());
+    }
+
+    #[test]
+    fn raw_mode() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"pa");
+        l.set_raw(true);
+        let (echo, ev) = feed(&mut l, b"q\x7f\x03");
+        assert!(echo.is_empty());
+        assert_eq!(ev[2], InputEvent::Interrupt);
+        let mut buf = [0u8; 8];
+        assert_eq!(l.read(&mut buf), ReadResult::Data(4));
+        assert_eq!(&buf[..4], b"paq\x7f");
+    }
+}
