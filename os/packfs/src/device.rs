@@ -51,7 +51,7 @@ impl<T: AsRef<[u8]>> BlockDevice for MemDisk<T> {
 
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
         let bytes = self.bytes.as_ref();
-        if buf.is_empty() || buf.len() % crate::SECTOR_SIZE != 0 {
+        if buf.is_empty() || buf.len() & (crate::SECTOR_SIZE - 1) != 0 {
             return Err(IoError);
         }
         let start = usize::try_from(lba)

@@ -191,7 +191,7 @@ pub fn parse_header(sector: &[u8; SECTOR_SIZE]) -> Result<Header, Error> {
         ));
     }
     let data_size = rd_u64(s, hdr::DATA_SIZE as usize);
-    if data_size % SECTOR_SIZE as u64 != 0 {
+    if data_size & (SECTOR_SIZE as u64 - 1) != 0 {
         return Err(hfield(
             "data_size",
             hdr::DATA_SIZE,
@@ -684,7 +684,7 @@ impl<B> Image<B> {
                     }
                     continue;
                 }
-                if n.offset % SECTOR_SIZE as u64 != 0 {
+                if n.offset & (SECTOR_SIZE as u64 - 1) != 0 {
                     return Err(bad(
                         "offset",
                         ino::OFFSET,

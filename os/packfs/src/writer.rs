@@ -428,9 +428,13 @@ pub fn seal_header(img: &mut [u8]) {
 pub fn seal_metadata(img: &mut [u8]) {
     let names_offset = u64::from_le_bytes(img[32..40].try_into().unwrap_or([0; 8]));
     let names_size = u64::from_le_bytes(img[40..48].try_into().unwrap_or([0; 8]));
-    let end = (names_offset + names_size) as usize;
-    let sum: [u8; 32] = Sha256::digest(&img[HEADER_SIZE as usize..end]).into();
-    img[hdr::META_SHA256 as usize..hdr::META_SHA256 as usize + 32].copy_from_slice(&sum);
+    // Header fields may themselves be corrupt: only hash a range that exists.
+    if let Some(end) = names_offset.checked_add(names_size) {
+        if end >= HEADER_SIZE && end <= img.len() as u64 {
+            let sum: [u8; 32] = Sha256::digest(&img[HEADER_SIZE as usize..end as usize]).into();
+            img[hdr::META_SHA256 as usize..hdr::META_SHA256 as usize + 32].copy_from_slice(&sum);
+        }
+    }
     seal_header(img);
 }
 
