@@ -1,0 +1,110 @@
+//! Key files: generation and parsing.
+//!
+//! * Public key (`NAME.pub`): one line `swpkg-ed25519-public-v1 <64 hex digits>` (the 32-byte
+//!   ed25519 public key), see [`swpkg_core::key`].
+//! * Secret key (`NAME.key`, mode 0600): one line `swpkg-ed25519-secret-v1 <64 hex digits>`
+//!   (the 32-byte ed25519 seed).
+
+use crate::error::Error;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use swpkg_core::hex;
+
+/// Prefix of a secret key line.
+pub const SECRET_KEY_PREFIX: &str = "swpkg-ed25519-secret-v1 ";
+
+/// Format a secret key file's text.
+pub fn format_secret_key(key: &SigningKey) -> String {
+    format!("{SECRET_KEY_PREFIX}{}\n", hex::encode(key.as_bytes()))
+}
+
+/// Parse a secret key file's text.
+pub fn parse_secret_key(text: &str) -> Option<SigningKey> {
+    let line = text.strip_suffix('\n').unwrap_or(text);
+    let h = line.strip_prefix(SECRET_KEY_PREFIX)?;
+    hex::decode::<32>(h).map(|b| SigningKey::from_bytes(&b))
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    let meta = fs::metadata(path).map_err(Error::io("cannot read key file", path))?;
+    if meta.len() > 4096 {
+        return Err(Error::Key {
+            path: path.into(),
+            reason: "too large to be a key file".into(),
+        });
+    }
+    fs::read_to_string(path).map_err(Error::io("cannot read key file", path))
+}
+
+/// Read a secret key file.
+pub fn read_secret_key(path: &Path) -> Result<SigningKey, Error> {
+    let text = read_text(path)?;
+    parse_secret_key(&text).ok_or_else(|| Error::Key {
+        path: path.into(),
+        reason: format!(
+            "not a swpkg secret key (expected one line `{}<64 hex digits>`; create one with `swpkg keygen`)",
+            SECRET_KEY_PREFIX
+        ),
+    })
+}
+
+/// Read a public key file.
+pub fn read_public_key(path: &Path) -> Result<VerifyingKey, Error> {
+    let text = read_text(path)?;
+    swpkg_core::parse_public_key(&text).map_err(|e| Error::Key {
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// Generate a key pair into `dir` as `NAME.key` (0600) and `NAME.pub`. Refuses to overwrite.
+/// Returns the two paths.
+pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf, VerifyingKey), Error> {
+    fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| Error::Key {
+        path: dir.into(),
+        reason: format!("no system randomness: {e}"),
+    })?;
+    let key = SigningKey::from_bytes(&seed);
+    let secret = dir.join(format!("{name}.key"));
+    let public = dir.join(format!("{name}.pub"));
+    for p in [&secret, &public] {
+        if p.exists() {
+            return Err(Error::Key {
+                path: p.clone(),
+                reason: "already exists; remove it or pick another --name".into(),
+            });
+        }
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&secret)
+        .map_err(Error::io("cannot create", &secret))?;
+    f.write_all(format_secret_key(&key).as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(Error::io("cannot write", &secret))?;
+    let vk = key.verifying_key();
+    fs::write(&public, swpkg_core::format_public_key(&vk))
+        .map_err(Error::io("cannot write", &public))?;
+    Ok((secret, public, vk))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_round_trip() {
+        let k = SigningKey::from_bytes(&[9u8; 32]);
+        let t = format_secret_key(&k);
+        assert_eq!(parse_secret_key(&t).unwrap().as_bytes(), k.as_bytes());
+        assert!(parse_secret_key("garbage").is_none());
+        assert!(parse_secret_key(&t[..20]).is_none());
+    }
+}

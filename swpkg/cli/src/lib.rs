@@ -1,0 +1,20 @@
+//! Host side of the `.swpkg` format: key files, building a package from a staged tree, and
+//! reading (inspect / verify / extract) with the shared `swpkg-core` verifier.
+//!
+//! Compression uses the C libzstd through the `zstd` crate (bundled, so its version is pinned by
+//! `Cargo.lock`, which reproducible output depends on); reading goes through
+//! [`swpkg_core::verify_stream`], the same code the in-OS client runs.
+
+pub mod build;
+pub mod error;
+pub mod extract;
+pub mod keys;
+pub mod read;
+pub mod source;
+
+pub use build::{build_package, BuildOptions, ZSTD_LEVEL, ZSTD_WINDOW_LOG};
+pub use error::Error;
+pub use extract::extract_package;
+pub use keys::{keygen, read_public_key, read_secret_key};
+pub use read::{inspect_package, verify_package};
+pub use source::SourceManifest;
