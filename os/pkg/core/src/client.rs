@@ -1,0 +1,743 @@
+//! The `pkg` commands, written once over [`Platform`]: repository set-up and update, search and
+//! info, transactional install (repository or local file), remove, upgrade and rollback.
+
+use crate::download::{self, Expected};
+use crate::error::{Error, Result};
+use crate::generation::{Generation, Installed};
+use crate::layout;
+use crate::platform::Platform;
+use crate::repo::{self, RepoConfig};
+use crate::store::{self, Staged, Store, Transaction};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use catalog_core::client::join_url;
+use catalog_core::index::Package;
+use catalog_core::metadata::{parse, Root, Targets};
+use catalog_core::Role;
+use semver::{Version, VersionReq};
+use swpkg_core::{Entry, PackageError, VerifyingKey};
+
+/// How `pkg repo set` learns the trusted root.
+#[derive(Debug, Clone)]
+pub enum TrustedRoot {
+    /// The root metadata bytes, obtained out of band (`--trusted-root root.json`).
+    File(Vec<u8>),
+    /// Download `1.root.json` from the repository and accept it only if this key is one of
+    /// its root keys and it is properly self-signed (`--root-key FILE`).
+    Key(VerifyingKey),
+}
+
+/// One line of `pkg search`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Name.
+    pub name: String,
+    /// Newest version.
+    pub version: Version,
+    /// Description.
+    pub description: String,
+    /// Installed version, if any.
+    pub installed: Option<Version>,
+}
+
+/// `pkg info NAME`.
+#[derive(Debug, Clone)]
+pub struct Info {
+    /// Name.
+    pub name: String,
+    /// Published versions, newest first (empty if no repository index is available).
+    pub published: Vec<Version>,
+    /// Description.
+    pub description: String,
+    /// Dependencies of the newest (or installed) version.
+    pub depends: Vec<(String, String)>,
+    /// Download size of the newest version.
+    pub download_size: Option<u64>,
+    /// Installed record.
+    pub installed: Option<Installed>,
+}
+
+/// What a transaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Generation before.
+    pub from: u64,
+    /// Generation after (equal to `from` when nothing needed doing).
+    pub to: u64,
+    /// Packages added or changed (`name version`).
+    pub added: Vec<String>,
+    /// Packages removed (`name version`).
+    pub removed: Vec<String>,
+}
+
+/// The package client over a platform.
+pub struct Pkg<P: Platform> {
+    /// The platform.
+    pub p: P,
+}
+
+fn ids(g: &Generation) -> BTreeMap<String, Version> {
+    g.packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect()
+}
+
+fn diff(old: &Generation, new: &Generation) -> (Vec<String>, Vec<String>) {
+    let (o, n) = (ids(old), ids(new));
+    let added = n
+        .iter()
+        .filter(|(k, v)| o.get(*k) != Some(v))
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let removed = o
+        .iter()
+        .filter(|(k, v)| n.get(*k) != Some(v))
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    (added, removed)
+}
+
+/// Does `g` satisfy dependency `name req` (by name or by a provided name)?
+fn satisfied(g: &[Installed], name: &str, req: &VersionReq) -> bool {
+    g.iter().any(|p| {
+        (p.name == name && req.matches(&p.version)) || p.provides.iter().any(|v| v == name)
+    })
+}
+
+impl<P: Platform> Pkg<P> {
+    /// Wrap a platform.
+    pub fn new(p: P) -> Self {
+        Pkg { p }
+    }
+
+    fn store(&mut self) -> Store<'_, P> {
+        Store::new(&mut self.p)
+    }
+
+    // ---- repository -------------------------------------------------------------------
+
+    /// `pkg repo set URL`: record the repository and its trusted root. Cached metadata of a
+    /// previous repository is dropped.
+    pub fn repo_set(
+        &mut self,
+        url: &str,
+        root: TrustedRoot,
+        package_keys: &[VerifyingKey],
+    ) -> Result<()> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Error::Usage(format!(
+                "repository URL {url:?} must start with http:// or https://"
+            )));
+        }
+        let mut keys: Vec<String> = package_keys.iter().map(|k| hex(k.as_bytes())).collect();
+        let config = RepoConfig {
+            url: url.trim_end_matches('/').to_string(),
+            metadata_path: "metadata".into(),
+            targets_path: "targets".into(),
+            package_keys: Vec::new(),
+        };
+        let bytes = match root {
+            TrustedRoot::File(bytes) => {
+                repo::check_root(&bytes, None)?;
+                bytes
+            }
+            TrustedRoot::Key(key) => {
+                let u = join_url(&config.metadata_base(), "1.root.json");
+                let bytes = repo::fetch_small(&mut self.p, &u, 512_000)
+                    .map_err(|e| Error::Usage(format!("cannot download {u}: {e:?}")))?;
+                repo::check_root(&bytes, Some(&key))?;
+                let k = hex(key.as_bytes());
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+                bytes
+            }
+        };
+        let config = RepoConfig {
+            package_keys: keys,
+            ..config
+        };
+        // Replace the trust store: the new root, no cached metadata of the old repository.
+        self.p.create_dir_all(layout::METADATA_DIR)?;
+        for role in [Role::Timestamp, Role::Snapshot, Role::Targets] {
+            match self.p.remove_file(&layout::metadata_file(role.name())) {
+                Err(e) if !e.is_not_found() => return Err(e.into()),
+                _ => {}
+            }
+        }
+        repo::write_atomic(&mut self.p, &layout::metadata_file("root"), &bytes)?;
+        repo::save_config(&mut self.p, &config)?;
+        let n = config.package_keys.len();
+        self.p.say(&format!(
+            "repository set to {} ({n} package signing key(s) trusted)",
+            config.url
+        ));
+        Ok(())
+    }
+
+    /// `pkg update`: refresh the signed metadata; returns the number of packages available.
+    pub fn update(&mut self) -> Result<usize> {
+        let index = repo::update(&mut self.p)?;
+        let n = index.packages().len();
+        let refused = index.refused().len();
+        let mut line = format!("repository metadata verified: {n} package(s) available");
+        if refused > 0 {
+            line.push_str(&format!(
+                ", {refused} release(s) skipped as built for another system"
+            ));
+        }
+        self.p.say(&line);
+        Ok(n)
+    }
+
+    /// `pkg search TEXT`.
+    pub fn search(&mut self, text: &str) -> Result<Vec<Hit>> {
+        let (_, index) = repo::cached_index(&mut self.p)?;
+        let g = self.store().current()?;
+        let hits: Vec<Hit> = index
+            .search(text)
+            .into_iter()
+            .map(|p| Hit {
+                name: p.meta.name.clone(),
+                version: p.version.clone(),
+                description: p.meta.description.clone(),
+                installed: g.get(&p.meta.name).map(|i| i.version.clone()),
+            })
+            .collect();
+        Ok(hits)
+    }
+
+    /// `pkg info NAME`: repository facts (when available) and the installed record.
+    pub fn info(&mut self, name: &str) -> Result<Info> {
+        let installed = self.store().current()?.get(name).cloned();
+        let index = match repo::cached_index(&mut self.p) {
+            Ok((_, i)) => Some(i),
+            Err(Error::NoRepo | Error::NotUpdated) if installed.is_some() => None,
+            Err(e) if installed.is_none() => return Err(e),
+            Err(_) => None,
+        };
+        let releases: &[Package] = match &index {
+            Some(i) => i.versions(name).unwrap_or(&[]),
+            None => &[],
+        };
+        if releases.is_empty() && installed.is_none() {
+            return Err(Error::UnknownPackage {
+                name: name.into(),
+                where_: "in the repository or installed",
+            });
+        }
+        let (description, depends, size) = match (releases.first(), &installed) {
+            (Some(p), _) => (
+                p.meta.description.clone(),
+                p.meta
+                    .deps
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                Some(p.length),
+            ),
+            (None, Some(i)) => (
+                i.description.clone(),
+                i.depends
+                    .iter()
+                    .map(|d| (d.name.clone(), d.req.clone()))
+                    .collect(),
+                None,
+            ),
+            (None, None) => (String::new(), Vec::new(), None),
+        };
+        Ok(Info {
+            name: name.into(),
+            published: releases.iter().map(|p| p.version.clone()).collect(),
+            description,
+            depends,
+            download_size: size,
+            installed,
+        })
+    }
+
+    // ---- queries on the store ---------------------------------------------------------
+
+    /// `pkg list`: the active generation.
+    pub fn list(&mut self) -> Result<Generation> {
+        self.store().current()
+    }
+
+    /// All generations (number, parent, reason, package count), oldest first.
+    pub fn generations(&mut self) -> Result<Vec<Generation>> {
+        let nums = self.store().generation_numbers()?;
+        nums.into_iter()
+            .map(|n| self.store().generation(n))
+            .collect()
+    }
+
+    /// `pkg files NAME`: the entries of an installed package, from its verified manifest.
+    pub fn files(&mut self, name: &str) -> Result<(String, Vec<Entry>)> {
+        let g = self.store().current()?;
+        let i = g.get(name).ok_or_else(|| Error::UnknownPackage {
+            name: name.into(),
+            where_: "installed",
+        })?;
+        let id = i.store.clone();
+        let m = self.store().manifest(&id)?;
+        Ok((
+            layout::join(&layout::store_dir(&id), store::PAYLOAD_DIR),
+            m.files,
+        ))
+    }
+
+    // ---- transactions -----------------------------------------------------------------
+
+    /// Run `body` as one transaction: on error every staged or created file is removed again
+    /// and the active generation is untouched.
+    fn transact(
+        &mut self,
+        body: impl FnOnce(&mut Self, &mut Transaction, &Generation) -> Result<Option<Generation>>,
+    ) -> Result<Change> {
+        self.store().recover()?;
+        let old = self.store().current()?;
+        let mut tx = Transaction::new();
+        let result = body(self, &mut tx, &old).and_then(|next| match next {
+            None => Ok(None),
+            Some(next) => {
+                let mut st = Store::new(&mut self.p);
+                tx.commit(&mut st, &next).map(|()| Some(next))
+            }
+        });
+        match result {
+            Ok(Some(next)) => {
+                let (added, removed) = diff(&old, &next);
+                Ok(Change {
+                    from: old.generation,
+                    to: next.generation,
+                    added,
+                    removed,
+                })
+            }
+            Ok(None) => {
+                tx.abort(&mut self.store());
+                Ok(Change {
+                    from: old.generation,
+                    to: old.generation,
+                    added: Vec::new(),
+                    removed: Vec::new(),
+                })
+            }
+            Err(e) => {
+                tx.abort(&mut self.store());
+                Err(e)
+            }
+        }
+    }
+
+    fn next_generation(
+        &mut self,
+        old: &Generation,
+        packages: Vec<Installed>,
+        reason: String,
+    ) -> Result<Generation> {
+        let mut packages = packages;
+        packages.sort_by(|a, b| a.name.cmp(&b.name));
+        let n = self.store().next_number()?;
+        Ok(Generation {
+            format: crate::generation::GENERATION_FORMAT,
+            generation: n,
+            parent: old.generation,
+            created: self.p.now(),
+            reason,
+            packages,
+        })
+    }
+
+    /// `pkg install FILE --key KEY`: install a local package file whose manifest is signed by
+    /// `key`. Its dependencies must already be installed.
+    pub fn install_file(&mut self, file: &str, key: &VerifyingKey) -> Result<Change> {
+        let file = file.to_string();
+        let key = *key;
+        self.transact(move |me, tx, old| {
+            let staged = Store::new(&mut me.p).stage(&file, &key, true)?;
+            let m = staged.manifest.clone();
+            tx.staged.push(staged);
+            let mut pkgs: Vec<Installed> = old
+                .packages
+                .iter()
+                .filter(|p| p.name != m.name)
+                .cloned()
+                .collect();
+            for d in &m.depends {
+                if !satisfied(&pkgs, &d.name, &d.req) {
+                    return Err(Error::MissingDependency {
+                        name: m.name.clone(),
+                        dependency: d.name.clone(),
+                        req: d.req.to_string(),
+                    });
+                }
+            }
+            if let Some(same) = old.get(&m.name) {
+                if same.version == m.version
+                    && same.origin == "file"
+                    && store::Store::new(&mut me.p).has(&m.id())?
+                {
+                    me.p.say(&format!("{} {} is already installed", m.name, m.version));
+                    return Ok(None);
+                }
+            }
+            pkgs.push(store::installed_from(&m, true, "file"));
+            let next =
+                me.next_generation(old, pkgs, format!("install {}", store::file_name(&file)))?;
+            Ok(Some(next))
+        })
+    }
+
+    /// `pkg install NAME…`: resolve against the repository index, download, verify, install.
+    pub fn install(&mut self, names: &[String]) -> Result<Change> {
+        let names: Vec<String> = names.to_vec();
+        self.transact(move |me, tx, old| {
+            let mut requests: Vec<(String, VersionReq)> = Vec::new();
+            for n in &names {
+                let (name, req) = parse_request(n)?;
+                requests.push((name, req));
+            }
+            let requested: BTreeSet<String> = requests.iter().map(|(n, _)| n.clone()).collect();
+            me.apply_resolution(
+                tx,
+                old,
+                requests,
+                &requested,
+                true,
+                &format!("install {}", names.join(" ")),
+            )
+        })
+    }
+
+    /// `pkg upgrade`: move every package that came from the repository to the newest version
+    /// the index allows.
+    pub fn upgrade(&mut self) -> Result<Change> {
+        self.transact(|me, tx, old| {
+            let requests = old
+                .packages
+                .iter()
+                .filter(|p| p.explicit && p.origin == "repo")
+                .map(|p| (p.name.clone(), VersionReq::STAR))
+                .collect();
+            me.apply_resolution(tx, old, requests, &BTreeSet::new(), false, "upgrade")
+        })
+    }
+
+    /// Resolve `requests` together with the installed packages, stage whatever is missing from
+    /// the store, and build the next generation.
+    fn apply_resolution(
+        &mut self,
+        tx: &mut Transaction,
+        old: &Generation,
+        mut requests: Vec<(String, VersionReq)>,
+        requested: &BTreeSet<String>,
+        pin_installed: bool,
+        reason: &str,
+    ) -> Result<Option<Generation>> {
+        let config = repo::load_config(&mut self.p)?;
+        let keys = config.keys()?;
+        let (targets, index) = repo::cached_index(&mut self.p)?;
+        for (name, _) in &requests {
+            index
+                .versions(name)
+                .map_err(|e| Error::Index(e.to_string()))?;
+        }
+        // Keep what is installed: explicit repository packages stay at their version (install)
+        // and local packages keep their dependencies.
+        for p in &old.packages {
+            if requested.contains(&p.name) {
+                continue;
+            }
+            if p.origin == "repo"
+                && p.explicit
+                && pin_installed
+                && index.get(&p.name, &p.version).is_some()
+            {
+                requests.push((p.name.clone(), exact(&p.version)));
+            }
+            if p.origin == "file" {
+                for d in &p.depends {
+                    if index.versions(&d.name).is_ok() {
+                        if let Ok(req) = d.req.parse() {
+                            requests.push((d.name.clone(), req));
+                        }
+                    }
+                }
+            }
+        }
+        let resolution = index
+            .universe()
+            .resolve(&requests)
+            .map_err(|e| Error::Resolve(e.to_string()))?;
+        let root = cached_root(&mut self.p)?;
+        let mut pkgs: Vec<Installed> = Vec::new();
+        for (name, version) in &resolution.packages {
+            let explicit = requested.contains(name) || old.get(name).is_some_and(|p| p.explicit);
+            if let Some(cur) = old.get(name) {
+                if &cur.version == version && cur.origin == "repo" {
+                    let mut keep = cur.clone();
+                    keep.explicit = explicit;
+                    pkgs.push(keep);
+                    continue;
+                }
+            }
+            let pkg = index.get(name, version).ok_or_else(|| {
+                Error::Index(format!(
+                    "resolver chose {name} {version}, which is not published"
+                ))
+            })?;
+            let id = layout::store_id(name, version);
+            let manifest = if Store::new(&mut self.p).has(&id)? {
+                Store::new(&mut self.p).manifest(&id)?
+            } else {
+                let staged = self.fetch_and_stage(&config, &root, &targets, pkg, &keys, tx)?;
+                let m = staged.manifest.clone();
+                tx.staged.push(staged);
+                m
+            };
+            pkgs.push(store::installed_from(&manifest, explicit, "repo"));
+        }
+        // Local packages are kept as they are (the resolver does not know them).
+        for p in &old.packages {
+            if p.origin == "file" && !pkgs.iter().any(|q| q.name == p.name) {
+                pkgs.push(p.clone());
+            }
+        }
+        let unchanged = ids(old)
+            == pkgs
+                .iter()
+                .map(|p| (p.name.clone(), p.version.clone()))
+                .collect()
+            && old.packages.iter().all(|p| {
+                pkgs.iter()
+                    .any(|q| q.name == p.name && q.explicit == p.explicit)
+            });
+        if unchanged {
+            self.p
+                .say("nothing to do: the requested packages are installed and up to date");
+            return Ok(None);
+        }
+        let next = self.next_generation(old, pkgs, reason.to_string())?;
+        Ok(Some(next))
+    }
+
+    fn fetch_and_stage(
+        &mut self,
+        config: &RepoConfig,
+        root: &Root,
+        targets: &Targets,
+        pkg: &Package,
+        keys: &[VerifyingKey],
+        tx: &mut Transaction,
+    ) -> Result<Staged> {
+        let file = store::file_name(&pkg.target).to_string();
+        let info = targets.targets.get(&pkg.target).ok_or_else(|| {
+            Error::Index(format!(
+                "target {} vanished from targets metadata",
+                pkg.target
+            ))
+        })?;
+        let url = target_url(
+            &config.targets_base(),
+            &pkg.target,
+            root.consistent_snapshot,
+            &info.hashes,
+        )?;
+        self.p
+            .say(&format!("downloading {file} ({} bytes)", info.length));
+        let want = Expected {
+            file: &file,
+            length: info.length,
+            hashes: &info.hashes,
+        };
+        let path = download::fetch_verified(&mut self.p, &url, &want)?;
+        tx.downloads.push(path.clone());
+        if keys.is_empty() {
+            return Err(Error::Usage(
+                "no package signing key is trusted for this repository; run `pkg repo set URL --root-key FILE` \
+                 or add `--package-key FILE`"
+                    .into(),
+            ));
+        }
+        let mut last = None;
+        for key in keys {
+            match Store::new(&mut self.p).stage(&path, key, false) {
+                Ok(s) => {
+                    if s.manifest.name != pkg.meta.name || s.manifest.version != pkg.version {
+                        let _ = self.p.remove_dir_all(&s.dir);
+                        let _ = self.p.remove_file(&path);
+                        return Err(Error::Index(format!(
+                            "{file} contains {} {}, but the repository lists it as {} {}",
+                            s.manifest.name, s.manifest.version, pkg.meta.name, pkg.version
+                        )));
+                    }
+                    return Ok(s);
+                }
+                Err(Error::Package {
+                    source: PackageError::BadSignature { .. },
+                    file: f,
+                }) => {
+                    last = Some(Error::Package {
+                        file: f,
+                        source: PackageError::BadSignature {
+                            key: hex(key.as_bytes()),
+                        },
+                    });
+                }
+                Err(e) => {
+                    let _ = self.p.remove_file(&path);
+                    return Err(e);
+                }
+            }
+        }
+        let _ = self.p.remove_file(&path);
+        Err(last.unwrap_or(Error::NoRepo))
+    }
+
+    /// `pkg remove NAME…`: a new generation without the named packages (and without
+    /// dependencies nothing needs any more). Refuses while other installed packages depend on
+    /// them unless `force`.
+    pub fn remove(&mut self, names: &[String], force: bool) -> Result<Change> {
+        let names: Vec<String> = names.to_vec();
+        self.transact(move |me, _tx, old| {
+            for n in &names {
+                if old.get(n).is_none() {
+                    return Err(Error::UnknownPackage {
+                        name: n.clone(),
+                        where_: "installed",
+                    });
+                }
+                let dependents: Vec<String> = old
+                    .dependents_of(n)
+                    .into_iter()
+                    .filter(|d| !names.contains(&d.name))
+                    .map(|d| format!("{} {}", d.name, d.version))
+                    .collect();
+                if !dependents.is_empty() && !force {
+                    return Err(Error::Needed {
+                        name: n.clone(),
+                        dependents: dependents.join(", "),
+                    });
+                }
+            }
+            let mut pkgs: Vec<Installed> = old
+                .packages
+                .iter()
+                .filter(|p| !names.contains(&p.name))
+                .cloned()
+                .collect();
+            // Drop dependencies that were pulled in automatically and are needed no more.
+            loop {
+                let g = Generation {
+                    packages: pkgs.clone(),
+                    ..Generation::empty()
+                };
+                let before = pkgs.len();
+                pkgs.retain(|p| p.explicit || !g.dependents_of(&p.name).is_empty());
+                if pkgs.len() == before {
+                    break;
+                }
+            }
+            let next = me.next_generation(old, pkgs, format!("remove {}", names.join(" ")))?;
+            Ok(Some(next))
+        })
+    }
+
+    /// `pkg rollback`: make the previous generation active again (one atomic rename).
+    pub fn rollback(&mut self) -> Result<Change> {
+        self.store().recover()?;
+        let old = self.store().current()?;
+        if old.generation == 0 {
+            return Err(Error::NoPrevious(0));
+        }
+        let prev = self.store().generation(old.parent)?;
+        for p in &prev.packages {
+            if !self.store().has(&p.store)? {
+                return Err(Error::Usage(format!(
+                    "generation {} needs {} which is no longer in the store; cannot roll back",
+                    prev.generation, p.store
+                )));
+            }
+        }
+        self.store().point_current(prev.generation)?;
+        let (added, removed) = diff(&old, &prev);
+        Ok(Change {
+            from: old.generation,
+            to: prev.generation,
+            added,
+            removed,
+        })
+    }
+}
+
+fn exact(v: &Version) -> VersionReq {
+    VersionReq::parse(&format!("={v}")).unwrap_or(VersionReq::STAR)
+}
+
+/// `name` or `name@REQ` (e.g. `lua@^5.4`).
+pub fn parse_request(s: &str) -> Result<(String, VersionReq)> {
+    let (name, req) = match s.split_once('@') {
+        Some((n, r)) => {
+            let req = r
+                .parse()
+                .map_err(|e| Error::Usage(format!("{s}: version requirement {r:?}: {e}")))?;
+            (n, req)
+        }
+        None => (s, VersionReq::STAR),
+    };
+    if !crate::generation::valid_name(name) {
+        return Err(Error::Usage(format!(
+            "{name:?} is not a package name ([a-z0-9][a-z0-9._+-]*)"
+        )));
+    }
+    Ok((name.to_string(), req))
+}
+
+fn cached_root<P: Platform>(p: &mut P) -> Result<Root> {
+    let bytes = p
+        .read(&layout::metadata_file("root"), repo::MAX_METADATA_BYTES)
+        .map_err(|e| {
+            if e.is_not_found() {
+                Error::NoRepo
+            } else {
+                Error::Fs(e)
+            }
+        })?;
+    Ok(parse::<Root>(&bytes).map_err(Error::Metadata)?.signed)
+}
+
+/// URL of a target file; with consistent snapshots the file name is prefixed by its sha256.
+fn target_url(
+    base: &str,
+    target: &str,
+    consistent: bool,
+    hashes: &BTreeMap<String, String>,
+) -> Result<String> {
+    let path = if consistent {
+        let h = hashes
+            .get("sha256")
+            .or_else(|| hashes.values().next())
+            .ok_or_else(|| Error::Index(format!("target {target} has no hash")))?;
+        match target.rsplit_once('/') {
+            Some((dir, f)) => format!("{dir}/{h}.{f}"),
+            None => format!("{h}.{target}"),
+        }
+    } else {
+        target.to_string()
+    };
+    Ok(join_url(base, &path))
+}
+
+fn hex(b: &[u8]) -> String {
+    const D: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(D[(x >> 4) as usize] as char);
+        s.push(D[(x & 15) as usize] as char);
+    }
+    s
+}

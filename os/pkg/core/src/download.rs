@@ -1,0 +1,146 @@
+//! Streamed, resumable downloads into `/pkg/cache/<file>.part`, checked against the length and
+//! hashes the signed repository metadata pins. The package is never held in memory.
+
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::platform::{Platform, Sink, Source};
+use alloc::string::{String, ToString};
+use alloc::vec;
+use catalog_core::metadata::PinnedCheck;
+
+/// Size of the copy buffer.
+pub const CHUNK: usize = 64 << 10;
+
+/// What the repository says about a file to download.
+#[derive(Debug, Clone)]
+pub struct Expected<'a> {
+    /// File name, for messages.
+    pub file: &'a str,
+    /// Pinned length.
+    pub length: u64,
+    /// Pinned hashes by algorithm (hex).
+    pub hashes: &'a alloc::collections::BTreeMap<String, String>,
+}
+
+/// Path of the partial download of a file.
+pub fn part_path(file: &str) -> String {
+    layout::join(layout::CACHE, &alloc::format!("{file}.part"))
+}
+
+/// Download `url` into its `.part` file (resuming what an earlier attempt left), then check
+/// length and hashes. Returns the path of the complete, verified file. A transfer that stops
+/// early keeps the `.part` file for the next attempt; a file that fails its check is deleted.
+pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) -> Result<String> {
+    p.create_dir_all(layout::CACHE)?;
+    let part = part_path(want.file);
+    let mut have = p.metadata(&part)?.map(|m| m.size).unwrap_or(0);
+    if have > want.length {
+        p.remove_file(&part)?;
+        have = 0;
+    }
+    if have < want.length {
+        let resp = p.get(url, have)?;
+        let mut w = if resp.resumed && have > 0 {
+            p.append(&part)?
+        } else {
+            have = 0;
+            p.create(&part, 0o644)?
+        };
+        if have > 0 {
+            p.say(&alloc::format!("resuming {} at byte {have}", want.file));
+        }
+        let mut body = resp.body;
+        let mut buf = vec![0u8; CHUNK];
+        let outcome: Result<()> = loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) => break Err(Error::from_source(e)),
+            };
+            if have + n as u64 > want.length {
+                break Err(Error::LengthMismatch {
+                    file: want.file.to_string(),
+                    expected: want.length,
+                    found: have + n as u64,
+                });
+            }
+            if let Err(e) = w.write_all(&buf[..n]) {
+                break Err(e.into());
+            }
+            have += n as u64;
+        };
+        // Keep what arrived: it is the resume point of the next attempt.
+        w.finish()?;
+        match outcome {
+            Err(e @ Error::LengthMismatch { .. }) => {
+                let _ = p.remove_file(&part);
+                return Err(e);
+            }
+            Err(e) => {
+                p.say(&alloc::format!("{e}"));
+                return Err(Error::Incomplete {
+                    file: want.file.to_string(),
+                    got: have,
+                    expected: want.length,
+                    part,
+                });
+            }
+            Ok(()) if have < want.length => {
+                return Err(Error::Incomplete {
+                    file: want.file.to_string(),
+                    got: have,
+                    expected: want.length,
+                    part,
+                })
+            }
+            Ok(()) => {}
+        }
+    }
+    if let Err(e) = check_file(p, &part, want) {
+        let _ = p.remove_file(&part);
+        return Err(e);
+    }
+    Ok(part)
+}
+
+/// Stream a file from disk through the pinned length/hash check.
+pub fn check_file<P: Platform>(p: &mut P, path: &str, want: &Expected<'_>) -> Result<()> {
+    let mut check = PinnedCheck::new(want.file, Some(want.length), Some(want.hashes), true)
+        .map_err(|e| pin_error(want.file, e))?;
+    let mut f = p.open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f.read(&mut buf).map_err(Error::from_source)?;
+        if n == 0 {
+            break;
+        }
+        check
+            .update(&buf[..n])
+            .map_err(|e| pin_error(want.file, e))?;
+    }
+    check.finish().map_err(|e| pin_error(want.file, e))
+}
+
+fn pin_error(file: &str, e: catalog_core::Error) -> Error {
+    match e {
+        catalog_core::Error::HashMismatch {
+            algorithm,
+            expected,
+            found,
+            ..
+        } => Error::HashMismatch {
+            file: file.to_string(),
+            algorithm,
+            expected,
+            found,
+        },
+        catalog_core::Error::LengthMismatch {
+            expected, found, ..
+        } => Error::LengthMismatch {
+            file: file.to_string(),
+            expected,
+            found,
+        },
+        other => Error::Metadata(other),
+    }
+}

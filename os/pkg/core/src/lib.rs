@@ -1,0 +1,30 @@
+//! The SwiftOS package client, written once for the host (`pkg --root DIR`) and the in-OS `pkg`.
+//!
+//! Everything here is `no_std + alloc` and talks to the system only through [`Platform`]
+//! (files under a root, streamed HTTP GET with `Range`, clock, output). The package format
+//! (`swpkg-core`: stream verification) and repository trust (`catalog-core`: TUF update
+//! workflow, package index, resolver) come from their own crates; this crate adds the package
+//! store, its generations, transactional installs, resumable downloads and the commands.
+//!
+//! The store layout is described in [`layout`] and `docs/PKG_CLIENT.md`.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod client;
+pub mod download;
+pub mod error;
+pub mod generation;
+pub mod layout;
+pub mod platform;
+pub mod repo;
+pub mod store;
+
+pub use client::{Change, Hit, Info, Pkg, TrustedRoot};
+pub use error::{Error, Result};
+pub use generation::{Generation, Installed};
+pub use platform::{
+    FetchError, FsError, FsErrorKind, NodeKind, NodeMeta, Platform, Response, Sink, Source,
+    SourceError,
+};
