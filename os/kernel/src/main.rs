@@ -14,11 +14,31 @@ mod uart;
 #[cfg(target_os = "none")]
 mod arch;
 #[cfg(target_os = "none")]
+mod blk;
+#[cfg(target_os = "none")]
 mod dt;
+#[cfg(target_os = "none")]
+mod file;
+#[cfg(target_os = "none")]
+mod fs;
+#[cfg(target_os = "none")]
+mod gic;
+#[cfg(target_os = "none")]
+mod loader;
 #[cfg(target_os = "none")]
 mod mm;
 #[cfg(target_os = "none")]
+mod proc;
+#[cfg(target_os = "none")]
+mod selftest;
+#[cfg(target_os = "none")]
+mod syscall;
+#[cfg(target_os = "none")]
+mod time;
+#[cfg(target_os = "none")]
 mod trap;
+#[cfg(target_os = "none")]
+mod vm;
 
 #[cfg(not(target_os = "none"))]
 fn main() {
@@ -26,11 +46,21 @@ fn main() {
     std::process::exit(2);
 }
 
+#[cfg(target_os = "none")]
+extern "C" {
+    fn enter_user_frame(frame: *const arch::vectors::TrapFrame) -> !;
+}
+
 /// Kernel entry after the boot stub (MMU on, running in the upper half).
 #[cfg(target_os = "none")]
 #[no_mangle]
 pub extern "C" fn kernel_main() -> ! {
-    // Early console at the QEMU virt PL011 (refined from the device tree below).
+    use alloc::boxed::Box;
+    use alloc::string::String;
+    use alloc::vec;
+    use core::sync::atomic::Ordering;
+
+    // Early console at the QEMU virt PL011 (confirmed from the device tree below).
     uart::init(arch::phys_to_virt(0x0900_0000));
     kprintln!("SwiftOS kernel booting");
     let plat = match dt::Platform::parse(arch::phys_to_virt(0x4000_0000)) {
@@ -41,10 +71,111 @@ pub extern "C" fn kernel_main() -> ! {
         }
     };
     uart::init(arch::phys_to_virt(plat.uart_base));
-    kprintln!("{plat:?}");
     let (total, free) = mm::init(plat.mem_base, plat.mem_size);
-    kprintln!("kernel: memory: {} MiB RAM, {} frames free of {}", plat.mem_size >> 20, free, total);
-    arch::psci(arch::PSCI_SYSTEM_OFF);
+    time::init(plat.rtc_base.map(arch::phys_to_virt));
+    gic::init(arch::phys_to_virt(plat.gicd_base), arch::phys_to_virt(plat.gicc_base));
+    trap::TIMER_IRQ.store(plat.timer_irq, Ordering::Relaxed);
+    trap::UART_IRQ.store(plat.uart_irq, Ordering::Relaxed);
+    gic::enable(plat.timer_irq);
+    gic::enable(plat.uart_irq);
+    uart::enable_rx_irq();
+    proc::init();
+
+    let mut slots: alloc::vec::Vec<(u64, u32)> = plat.virtio[..plat.virtio_count].to_vec();
+    slots.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut disks = blk::probe(&slots);
+    let mut program: Option<(String, alloc::vec::Vec<u8>)> = None;
+    let image_desc;
+    if disks.is_empty() {
+        image_desc = String::from("no base image (no virtio-blk disk): running the built-in self-test");
+        program = Some((String::from("/selftest"), selftest::image()));
+    } else {
+        let disk = disks.remove(0);
+        match fs::mount_base(disk) {
+            Ok((inodes, size)) => {
+                image_desc = alloc::format!("base image mounted read-only at / ({inodes} entries, {} KiB)", size / 1024);
+            }
+            Err(e) => {
+                kprintln!("kernel: the base image on the first virtio-blk disk is corrupt: {e}");
+                kprintln!("kernel: rebuild it (cargo xtask build) and boot again; powering off");
+                arch::psci(arch::PSCI_SYSTEM_OFF);
+            }
+        }
+    }
+    kprintln!(
+        "kernel: {} MiB RAM ({} MiB free), GICv2, timer irq {}, PL011 irq {}, RTC {}, {} virtio-mmio slots; {}",
+        plat.mem_size >> 20,
+        (free * 4096) >> 20,
+        plat.timer_irq,
+        plat.uart_irq,
+        if plat.rtc_base.is_some() { "PL031" } else { "none" },
+        plat.virtio_count,
+        image_desc
+    );
+    let _ = total;
+
+    // The first process: /bin/init (or the self-test) with every capability, uid 0.
+    let ctx = fs::FsCtx {
+        subject: swiftos_authority::Subject::new(0, 0, swiftos_abi::Caps::ALL),
+        root: String::from("/"),
+        cwd: String::from("/"),
+    };
+    let (path, loaded) = match program {
+        Some((path, bytes)) => {
+            let l = loader::load_bytes(&bytes, &path, &[path.clone().into_bytes()], &[]);
+            (path, l)
+        }
+        None => {
+            let path = String::from("/bin/init");
+            let l = loader::load(&ctx, &path, &[path.clone().into_bytes()], &[b"PATH=/bin".to_vec()]);
+            (path, l)
+        }
+    };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            kprintln!("kernel: cannot start {path}: {e:?}; powering off");
+            arch::psci(arch::PSCI_SYSTEM_OFF);
+        }
+    };
+    let console = file::new_file(file::FileObj::Console, swiftos_abi::fcntl::O_RDWR);
+    let rights = swiftos_abi::Rights::READ
+        .union(swiftos_abi::Rights::WRITE)
+        .union(swiftos_abi::Rights::STAT)
+        .union(swiftos_abi::Rights::TRANSFER);
+    let mut fds = vec![None; swiftos_abi::layout::MAX_FDS];
+    for slot in fds.iter_mut().take(3) {
+        *slot = Some(file::Fd { file: console.clone(), rights, cloexec: false });
+    }
+    proc::with(|k| {
+        let pid = k.alloc_pid();
+        k.foreground = pid;
+        k.add(Box::new(proc::Process {
+            pid,
+            ppid: 0,
+            name: loader::program_name(&path),
+            state: proc::PState::Ready,
+            frame: Box::new(loaded.frame),
+            space: Some(loaded.space),
+            fds,
+            uid: 0,
+            gid: 0,
+            session: 0,
+            caps: swiftos_abi::Caps::ALL,
+            root: String::from("/"),
+            cwd: String::from("/"),
+            sigint_ignored: false,
+            sleep_deadline: None,
+            cpu_ns: 0,
+            exit_status: 0,
+        }));
+    });
+    kprintln!("kernel: starting {path} at {} ms", time::monotonic_ns() / 1_000_000);
+    let mut frame = Box::new(arch::vectors::TrapFrame::new_user(0, 0));
+    proc::schedule(&mut frame);
+    // SAFETY: `frame` holds the first process's EL0 context and TTBR0 is its address space;
+    // enter_user_frame resets the kernel stack and erets, never returning here.
+    unsafe { enter_user_frame(&*frame) }
 }
 
 #[cfg(target_os = "none")]

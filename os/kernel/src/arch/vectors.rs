@@ -37,7 +37,6 @@ impl TrapFrame {
 }
 
 /// Exception kinds passed to `rust_trap` (index into the vector table).
-pub const KIND_EL1_SYNC: u64 = 4;
 pub const KIND_EL1_IRQ: u64 = 5;
 pub const KIND_EL0_SYNC: u64 = 8;
 pub const KIND_EL0_IRQ: u64 = 9;

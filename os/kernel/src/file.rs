@@ -1,0 +1,131 @@
+//! Open-file objects shared by descriptors: console, null device, pipes and VFS files.
+
+use crate::fs::VfsFile;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+use spin::Mutex;
+use swiftos_abi::{Errno, Rights};
+
+/// Set whenever something happened that may unblock a process waiting for I/O.
+pub static IO_EVENT: AtomicBool = AtomicBool::new(false);
+
+/// Note that blocked readers/writers should retry.
+pub fn io_event() {
+    IO_EVENT.store(true, Ordering::Release);
+}
+
+/// Pipe capacity in bytes.
+pub const PIPE_CAP: usize = 64 * 1024;
+
+/// A unidirectional byte channel.
+pub struct Pipe {
+    pub buf: VecDeque<u8>,
+    pub readers: usize,
+    pub writers: usize,
+}
+
+/// What an open file refers to.
+pub enum FileObj {
+    Console,
+    Null,
+    PipeRead(Arc<Mutex<Pipe>>),
+    PipeWrite(Arc<Mutex<Pipe>>),
+    Vfs(VfsFile),
+}
+
+/// An open file description (shared between `dup`ed descriptors and across `spawn`).
+pub struct OpenFile {
+    pub obj: FileObj,
+    pub offset: u64,
+    /// Status flags (`O_APPEND`, `O_NONBLOCK`, access mode).
+    pub flags: u32,
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        match &self.obj {
+            FileObj::PipeRead(p) => {
+                p.lock().readers -= 1;
+                io_event();
+            }
+            FileObj::PipeWrite(p) => {
+                p.lock().writers -= 1;
+                io_event();
+            }
+            _ => {}
+        }
+    }
+}
+
+pub type FileRef = Arc<Mutex<OpenFile>>;
+
+/// A descriptor-table slot: the shared file plus this handle's rights.
+#[derive(Clone)]
+pub struct Fd {
+    pub file: FileRef,
+    pub rights: Rights,
+    pub cloexec: bool,
+}
+
+/// Make a new open file.
+pub fn new_file(obj: FileObj, flags: u32) -> FileRef {
+    Arc::new(Mutex::new(OpenFile {
+        obj,
+        offset: 0,
+        flags,
+    }))
+}
+
+/// Create a pipe: (read end, write end).
+pub fn new_pipe() -> (FileRef, FileRef) {
+    let p = Arc::new(Mutex::new(Pipe {
+        buf: VecDeque::new(),
+        readers: 1,
+        writers: 1,
+    }));
+    (
+        new_file(FileObj::PipeRead(p.clone()), swiftos_abi::fcntl::O_RDONLY),
+        new_file(FileObj::PipeWrite(p), swiftos_abi::fcntl::O_WRONLY),
+    )
+}
+
+/// Outcome of a read/write attempt on a pipe.
+pub enum PipeIo {
+    Done(usize),
+    WouldBlock,
+}
+
+/// Read from a pipe: data, 0 at end (no writers left), or block.
+pub fn pipe_read(p: &Mutex<Pipe>, out: &mut [u8]) -> PipeIo {
+    let mut p = p.lock();
+    if p.buf.is_empty() {
+        return if p.writers == 0 || out.is_empty() {
+            PipeIo::Done(0)
+        } else {
+            PipeIo::WouldBlock
+        };
+    }
+    let n = out.len().min(p.buf.len());
+    for (i, b) in p.buf.drain(..n).enumerate() {
+        out[i] = b;
+    }
+    io_event();
+    PipeIo::Done(n)
+}
+
+/// Write to a pipe: `Err(EPIPE)` without readers, partial writes when nearly full.
+pub fn pipe_write(p: &Mutex<Pipe>, data: &[u8]) -> Result<PipeIo, Errno> {
+    let mut p = p.lock();
+    if p.readers == 0 {
+        return Err(Errno::EPIPE);
+    }
+    let room = PIPE_CAP - p.buf.len();
+    if room == 0 {
+        return Ok(PipeIo::WouldBlock);
+    }
+    let n = room.min(data.len());
+    p.buf.extend(&data[..n]);
+    io_event();
+    Ok(PipeIo::Done(n))
+}

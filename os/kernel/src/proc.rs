@@ -1,0 +1,330 @@
+//! Processes and the scheduler: the process table, round-robin switching on the timer tick,
+//! blocking (a blocked system call is restarted when the process is woken), termination and
+//! reaping, console input delivery and Ctrl-C.
+
+use crate::arch::{self, vectors::TrapFrame};
+use crate::file::{self, Fd};
+use crate::vm::AddrSpace;
+use crate::{time, uart};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+use swiftos_abi::fcntl::{wait_status_signaled, SIGINT};
+use swiftos_abi::layout::MAX_FDS;
+use swiftos_abi::{Caps, PROC_BLOCKED, PROC_READY, PROC_RUNNING, PROC_ZOMBIE};
+use swiftos_authority::Subject;
+use swiftos_kcore::ldisc::{InputEvent, LineDiscipline};
+use swiftos_kcore::sched::RunQueue;
+
+/// Why a process is not runnable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitOn {
+    /// Console input or pipe activity.
+    Io,
+    /// A child changing state.
+    Child,
+    /// A deadline on the monotonic clock (ns).
+    Sleep(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PState {
+    Ready,
+    Running,
+    Blocked(WaitOn),
+    Zombie,
+}
+
+/// One process.
+pub struct Process {
+    pub pid: u32,
+    pub ppid: u32,
+    pub name: String,
+    pub state: PState,
+    pub frame: Box<TrapFrame>,
+    pub space: Option<AddrSpace>,
+    pub fds: Vec<Option<Fd>>,
+    pub uid: u32,
+    pub gid: u32,
+    pub session: u32,
+    pub caps: Caps,
+    /// Confinement root (absolute, normalised; "/" when unconfined).
+    pub root: String,
+    /// Working directory (absolute, normalised).
+    pub cwd: String,
+    pub sigint_ignored: bool,
+    /// Deadline of an in-progress `nanosleep` (restarted call).
+    pub sleep_deadline: Option<u64>,
+    pub cpu_ns: u64,
+    pub exit_status: u32,
+}
+
+impl Process {
+    pub fn subject(&self) -> Subject {
+        Subject::new(self.uid, self.gid, self.caps)
+    }
+
+    /// Smallest free descriptor at or above `min`.
+    pub fn alloc_fd(&self, min: usize) -> Option<usize> {
+        (min..MAX_FDS).find(|&i| self.fds[i].is_none())
+    }
+
+    pub fn fd(&self, fd: i64) -> Option<&Fd> {
+        if fd < 0 || fd as usize >= MAX_FDS {
+            return None;
+        }
+        self.fds[fd as usize].as_ref()
+    }
+
+    pub fn state_code(&self) -> u32 {
+        match self.state {
+            PState::Running => PROC_RUNNING,
+            PState::Ready => PROC_READY,
+            PState::Blocked(_) => PROC_BLOCKED,
+            PState::Zombie => PROC_ZOMBIE,
+        }
+    }
+}
+
+/// Global kernel state (single CPU; only touched with IRQs masked, or from the idle loop
+/// without holding it across `wfi`).
+pub struct Kernel {
+    pub procs: BTreeMap<u32, Box<Process>>,
+    pub runq: RunQueue,
+    pub current: Option<u32>,
+    pub next_pid: u32,
+    pub next_session: u32,
+    pub ldisc: LineDiscipline,
+    pub foreground: u32,
+    pub need_resched: bool,
+    pub last_switch_ns: u64,
+    pub idle_ns: u64,
+}
+
+pub static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+
+/// Run `f` with the kernel state.
+pub fn with<R>(f: impl FnOnce(&mut Kernel) -> R) -> R {
+    let mut g = KERNEL.lock();
+    f(g.as_mut().expect("kernel state initialised"))
+}
+
+/// Scheduler time slice.
+pub const SLICE_NS: u64 = 10_000_000;
+
+pub fn init() {
+    *KERNEL.lock() = Some(Kernel {
+        procs: BTreeMap::new(),
+        runq: RunQueue::new(),
+        current: None,
+        next_pid: 1,
+        next_session: 1,
+        ldisc: LineDiscipline::new(),
+        foreground: 0,
+        need_resched: false,
+        last_switch_ns: 0,
+        idle_ns: 0,
+    });
+}
+
+impl Kernel {
+    pub fn alloc_pid(&mut self) -> u32 {
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        pid
+    }
+
+    /// Insert a new ready process.
+    pub fn add(&mut self, p: Box<Process>) {
+        let pid = p.pid;
+        self.procs.insert(pid, p);
+        self.runq.push(pid);
+    }
+
+    pub fn wake(&mut self, pid: u32) {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            if matches!(p.state, PState::Blocked(_)) {
+                p.state = PState::Ready;
+                self.runq.push(pid);
+            }
+        }
+    }
+
+    /// Wake processes whose wait condition may have changed.
+    pub fn wake_matching(&mut self, now: u64, io: bool) {
+        let mut wake = Vec::new();
+        for (pid, p) in &self.procs {
+            match p.state {
+                PState::Blocked(WaitOn::Io) if io => wake.push(*pid),
+                PState::Blocked(WaitOn::Sleep(d)) if d <= now => wake.push(*pid),
+                _ => {}
+            }
+        }
+        for pid in wake {
+            self.wake(pid);
+        }
+    }
+
+    /// Earliest sleep deadline.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.procs
+            .values()
+            .filter_map(|p| match p.state {
+                PState::Blocked(WaitOn::Sleep(d)) => Some(d),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// End process `pid` with wait status `status`: release memory and handles, reparent its
+    /// children to init, and wake its parent.
+    pub fn terminate(&mut self, pid: u32, status: u32) {
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        if p.state == PState::Zombie {
+            return;
+        }
+        p.state = PState::Zombie;
+        p.exit_status = status;
+        p.space = None;
+        p.fds.iter_mut().for_each(|f| *f = None);
+        let ppid = p.ppid;
+        self.runq.remove(pid);
+        file::io_event();
+        if pid == 1 {
+            kprintln!("kernel: init exited (wait status {status:#x}); powering off");
+            arch::psci(arch::PSCI_SYSTEM_OFF);
+        }
+        let mut orphan_zombie = false;
+        for c in self.procs.values_mut() {
+            if c.ppid == pid && c.pid != pid {
+                c.ppid = 1;
+                orphan_zombie |= c.state == PState::Zombie;
+            }
+        }
+        if self.foreground == pid {
+            self.foreground = ppid;
+        }
+        self.wake_child_waiter(ppid);
+        if orphan_zombie {
+            self.wake_child_waiter(1);
+        }
+    }
+
+    fn wake_child_waiter(&mut self, pid: u32) {
+        if let Some(p) = self.procs.get(&pid) {
+            if p.state == PState::Blocked(WaitOn::Child) {
+                self.wake(pid);
+            }
+        }
+    }
+
+    /// Deliver a signal: SIGINT may be ignored; everything else terminates.
+    pub fn signal(&mut self, pid: u32, sig: u32) {
+        let Some(p) = self.procs.get(&pid) else {
+            return;
+        };
+        if sig == SIGINT && p.sigint_ignored {
+            return;
+        }
+        if sig == 0 {
+            return;
+        }
+        self.terminate(pid, wait_status_signaled(sig));
+    }
+
+    /// Console byte received.
+    pub fn console_input(&mut self, b: u8) {
+        let mut echo = Vec::new();
+        let ev = self.ldisc.input(b, &mut echo);
+        uart::write_bytes(&echo);
+        if ev == InputEvent::Interrupt {
+            let fg = self.foreground;
+            if fg > 1 {
+                self.signal(fg, SIGINT);
+            }
+        }
+        file::io_event();
+    }
+
+    /// Account CPU time to the running process (or idle) up to `now`.
+    fn account(&mut self, now: u64) {
+        let delta = now.saturating_sub(self.last_switch_ns);
+        self.last_switch_ns = now;
+        match self.current.and_then(|c| self.procs.get_mut(&c)) {
+            Some(p) if p.state == PState::Running => p.cpu_ns += delta,
+            _ => self.idle_ns += delta,
+        }
+    }
+}
+
+/// Pick the next process for the frame `tf` (which holds the interrupted/current process's
+/// registers): save the current one if it is still alive, load the next, switch TTBR0. Idles
+/// (with IRQs on) while nothing is runnable.
+pub fn schedule(tf: &mut TrapFrame) {
+    {
+        let mut g = KERNEL.lock();
+        let k = g.as_mut().expect("kernel state");
+        let cur_ok = k
+            .current
+            .and_then(|c| k.procs.get(&c))
+            .is_some_and(|p| p.state == PState::Running);
+        if cur_ok && !k.need_resched {
+            return;
+        }
+        k.need_resched = false;
+        let now = time::monotonic_ns();
+        k.account(now);
+        if let Some(cur) = k.current.take() {
+            if let Some(p) = k.procs.get_mut(&cur) {
+                match p.state {
+                    PState::Running => {
+                        *p.frame = *tf;
+                        p.state = PState::Ready;
+                        k.runq.push(cur);
+                    }
+                    PState::Blocked(_) => *p.frame = *tf,
+                    _ => {}
+                }
+            }
+        }
+    }
+    loop {
+        {
+            let mut g = KERNEL.lock();
+            let k = g.as_mut().expect("kernel state");
+            if file::IO_EVENT.swap(false, Ordering::AcqRel) {
+                let now = time::monotonic_ns();
+                k.wake_matching(now, true);
+            }
+            while let Some(pid) = k.runq.pop() {
+                let Some(p) = k.procs.get_mut(&pid) else {
+                    continue;
+                };
+                if p.state != PState::Ready {
+                    continue;
+                }
+                p.state = PState::Running;
+                *tf = *p.frame;
+                let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
+                arch::set_ttbr0(root);
+                k.current = Some(pid);
+                let now = time::monotonic_ns();
+                k.account(now);
+                time::arm_next(k.next_deadline());
+                return;
+            }
+            let now = time::monotonic_ns();
+            k.account(now);
+            time::arm_next(k.next_deadline());
+        }
+        // Nothing runnable: wait for an interrupt (handled by the EL1 IRQ vector).
+        arch::irq_enable();
+        arch::wfi();
+        arch::irq_disable();
+    }
+}
