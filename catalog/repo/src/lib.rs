@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod error;
+pub mod host;
 pub mod keys;
 pub mod repo;
 
