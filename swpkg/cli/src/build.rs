@@ -209,16 +209,28 @@ fn set_ustar_path(h: &mut tar::Header, path: &[u8]) -> bool {
     false
 }
 
-fn append<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
+/// The header fields of one member.
+struct Head<'a> {
+    path: &'a str,
     kind: tar::EntryType,
     mode: u32,
     size: u64,
-    link: Option<&str>,
+    link: Option<&'a str>,
+}
+
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    head: Head<'_>,
     mtime: u64,
     data: impl Read,
 ) -> io::Result<()> {
+    let Head {
+        path,
+        kind,
+        mode,
+        size,
+        link,
+    } = head;
     let mut h = tar::Header::new_ustar();
     let tar_path = if kind == tar::EntryType::Directory {
         format!("{path}/")
@@ -323,49 +335,41 @@ fn write_to(
     let mut tar = tar::Builder::new(enc);
     let mt = opts.mtime;
     let reg = tar::EntryType::Regular;
+    let member = |path, size| Head {
+        path,
+        kind: reg,
+        mode: 0o644,
+        size,
+        link: None,
+    };
     append(
         &mut tar,
-        MANIFEST_NAME,
-        reg,
-        0o644,
-        manifest.len() as u64,
-        None,
+        member(MANIFEST_NAME, manifest.len() as u64),
         mt,
         manifest,
     )
     .map_err(w)?;
-    append(
-        &mut tar,
-        SIGNATURE_NAME,
-        reg,
-        0o644,
-        sig.len() as u64,
-        None,
-        mt,
-        sig,
-    )
-    .map_err(w)?;
+    append(&mut tar, member(SIGNATURE_NAME, sig.len() as u64), mt, sig).map_err(w)?;
     for s in staged {
         let e = &s.entry;
+        let head = |kind, link| Head {
+            path: &e.path,
+            kind,
+            mode: e.mode.0,
+            size: e.size,
+            link,
+        };
         match e.kind {
             EntryKind::Dir => append(
                 &mut tar,
-                &e.path,
-                tar::EntryType::Directory,
-                e.mode.0,
-                0,
-                None,
+                head(tar::EntryType::Directory, None),
                 mt,
                 io::empty(),
             )
             .map_err(w)?,
             EntryKind::Symlink => append(
                 &mut tar,
-                &e.path,
-                tar::EntryType::Symlink,
-                e.mode.0,
-                0,
-                e.link.as_deref(),
+                head(tar::EntryType::Symlink, e.link.as_deref()),
                 mt,
                 io::empty(),
             )
@@ -377,7 +381,7 @@ fn write_to(
                     hasher: sha2::Sha256::new(),
                     count: 0,
                 };
-                append(&mut tar, &e.path, reg, e.mode.0, e.size, None, mt, &mut hr)
+                append(&mut tar, head(reg, None), mt, &mut hr)
                     .map_err(Error::io("cannot package", &s.source))?;
                 let h = Sha256(hr.hasher.finalize().into());
                 if hr.count != e.size || Some(h) != e.sha256 {

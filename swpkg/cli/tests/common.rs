@@ -37,11 +37,19 @@ pub fn stage(dir: &Path) -> PathBuf {
     fs::write(root.join("bin/lua"), b"#!lua binary\x00\x01\x02").unwrap();
     fs::set_permissions(root.join("bin/lua"), fs::Permissions::from_mode(0o750)).unwrap();
     fs::write(root.join("share/doc/README"), "Lua docs\n".repeat(1000)).unwrap();
-    fs::set_permissions(root.join("share/doc/README"), fs::Permissions::from_mode(0o600)).unwrap();
+    fs::set_permissions(
+        root.join("share/doc/README"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("lua", root.join("bin/lua5.4")).unwrap();
     let long = "x".repeat(120);
     fs::create_dir_all(root.join("share").join(&long)).unwrap();
-    fs::write(root.join("share").join(&long).join("y".repeat(110)), b"long").unwrap();
+    fs::write(
+        root.join("share").join(&long).join("y".repeat(110)),
+        b"long",
+    )
+    .unwrap();
     root
 }
 
@@ -225,7 +233,11 @@ pub fn rejected(pkg: &[u8]) -> swpkg::Error {
     let e2 = swpkg::extract_package(&file, &vk, &tmp.path().join("out"))
         .expect_err("extract accepted a bad package");
     assert_eq!(e1.to_string(), e2.to_string());
-    assert_eq!(listing(tmp.path()), vec!["p.swpkg".to_string()], "extract left files behind");
+    assert_eq!(
+        listing(tmp.path()),
+        vec!["p.swpkg".to_string()],
+        "extract left files behind"
+    );
     e1
 }
 

@@ -23,7 +23,11 @@ fn tree(root: &Path) -> Vec<(String, String)> {
                 stack.push(p.clone());
                 format!("d {:o}", m.permissions().mode() & 0o7777)
             } else {
-                format!("f {:o} {}", m.permissions().mode() & 0o7777, sha(fs::read(&p).unwrap()))
+                format!(
+                    "f {:o} {}",
+                    m.permissions().mode() & 0o7777,
+                    sha(fs::read(&p).unwrap())
+                )
             };
             out.push((rel, desc));
         }
@@ -63,7 +67,10 @@ fn round_trip_build_verify_extract() {
     assert_eq!(i.manifest, m);
     assert_eq!(i.manifest_bytes, m.to_canonical_bytes());
     // Only the package and the outputs are left; no staging directories.
-    assert_eq!(listing(tmp.path()), ["lua.swpkg", "lua.toml", "out", "stage"]);
+    assert_eq!(
+        listing(tmp.path()),
+        ["lua.swpkg", "lua.toml", "out", "stage"]
+    );
 }
 
 #[test]
@@ -74,19 +81,32 @@ fn reproducible_bit_identical() {
     // Different directory, different mtimes and permission bits in the staged tree.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let pb = build(b.path(), "other-name.swpkg", 1_700_000_000);
-    fs::set_permissions(b.path().join("stage/bin/lua"), fs::Permissions::from_mode(0o700)).unwrap();
-    fs::set_permissions(b.path().join("stage/share/doc/README"), fs::Permissions::from_mode(0o640))
-        .unwrap();
+    fs::set_permissions(
+        b.path().join("stage/bin/lua"),
+        fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    fs::set_permissions(
+        b.path().join("stage/share/doc/README"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
     let pc = b.path().join("again.swpkg");
     swpkg::build_package(
         &b.path().join("lua.toml"),
         &b.path().join("stage"),
         &key(),
-        swpkg::BuildOptions { mtime: 1_700_000_000 },
+        swpkg::BuildOptions {
+            mtime: 1_700_000_000,
+        },
         &pc,
     )
     .unwrap();
-    let (ba, bb, bc) = (fs::read(&pa).unwrap(), fs::read(&pb).unwrap(), fs::read(&pc).unwrap());
+    let (ba, bb, bc) = (
+        fs::read(&pa).unwrap(),
+        fs::read(&pb).unwrap(),
+        fs::read(&pc).unwrap(),
+    );
     assert_eq!(ba, bb);
     assert_eq!(ba, bc);
     // SOURCE_DATE_EPOCH is part of the input: another value gives other bytes.
@@ -108,15 +128,28 @@ fn plain_tar_lists_package() {
         eprintln!("tar not available; skipping");
         return;
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let names: Vec<&str> = text.lines().map(|l| l.split_whitespace().nth(5).unwrap()).collect();
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().nth(5).unwrap())
+        .collect();
     assert_eq!(names[0], "+MANIFEST");
     assert_eq!(names[1], "+SIGNATURE");
     assert!(names.contains(&"bin/lua"));
     let long = format!("share/{}/{}", "x".repeat(120), "y".repeat(110));
-    assert!(names.contains(&long.as_str()), "pax path not understood by tar: {text}");
-    assert!(text.lines().all(|l| l.contains(" 0/0 ")), "owner not 0/0: {text}");
+    assert!(
+        names.contains(&long.as_str()),
+        "pax path not understood by tar: {text}"
+    );
+    assert!(
+        text.lines().all(|l| l.contains(" 0/0 ")),
+        "owner not 0/0: {text}"
+    );
 }
 
 #[test]
@@ -134,7 +167,9 @@ fn pure_rust_decoder_reads_host_packages() {
     let z2 = zstd(&tar);
     let z = swpkg_core::zstd::ZstdReader::new(&z2[..]).unwrap();
     let e = swpkg_core::verify_stream(z, &key().verifying_key(), &mut NullSink).unwrap_err();
-    assert!(matches!(e.package(), Some(swpkg_core::PackageError::HashMismatch { path, .. }) if path == "share/doc/README"));
+    assert!(
+        matches!(e.package(), Some(swpkg_core::PackageError::HashMismatch { path, .. }) if path == "share/doc/README")
+    );
 }
 
 #[test]
