@@ -1,0 +1,363 @@
+//! `pkg --root DIR …`: the SwiftOS package client operating on a directory as the system root.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use swiftos_pkg::{HostPlatform, DEFAULT_TIMEOUT_SECS};
+use swiftos_pkg_core::{Change, Error, Pkg, TrustedRoot};
+
+const EXAMPLES: &str = "\
+Examples:
+  pkg --root /tmp/sys repo set http://127.0.0.1:8080/repo --root-key repo-root.pub
+  pkg --root /tmp/sys update
+  pkg --root /tmp/sys search lua
+  pkg --root /tmp/sys info lua
+  pkg --root /tmp/sys install lua                 # resolves and installs dependencies too
+  pkg --root /tmp/sys install 'lua@^5.4'          # with a version requirement
+  pkg --root /tmp/sys install ./hello-1.0.0.swpkg --key dev.pub
+  pkg --root /tmp/sys list
+  pkg --root /tmp/sys files lua
+  pkg --root /tmp/sys upgrade
+  pkg --root /tmp/sys rollback                    # back to the previous generation
+  pkg --root /tmp/sys remove lua
+
+Every change is a transaction: packages are downloaded (resumably) and verified
+into a staging area, then one atomic rename makes the new generation current.
+A failure at any point leaves the installed system exactly as it was.";
+
+/// The SwiftOS package client.
+#[derive(Parser, Debug)]
+#[command(name = "pkg", version, about, after_help = EXAMPLES)]
+struct Cli {
+    /// Directory used as the system root (everything pkg reads or writes lives under it).
+    #[arg(long, env = "PKG_ROOT", value_name = "DIR")]
+    root: PathBuf,
+    /// Seconds an HTTP transfer may stay silent before it is abandoned.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS, value_name = "SECS")]
+    timeout: u64,
+    /// Print only results and errors, no progress.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Configure the package repository.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// Download and verify the repository's signed metadata (TUF).
+    Update,
+    /// Search package names and descriptions.
+    #[command(after_help = "Example: pkg --root DIR search compress")]
+    Search {
+        /// Text to look for (case-insensitive).
+        text: String,
+    },
+    /// Show what the repository and the store know about a package.
+    #[command(after_help = "Example: pkg --root DIR info lua")]
+    Info {
+        /// Package name.
+        name: String,
+    },
+    /// Install packages from the repository, or one local .swpkg file with --key.
+    #[command(
+        after_help = "Examples:\n  pkg --root DIR install lua zlib\n  pkg --root DIR install 'lua@>=5.4'\n  \
+                            pkg --root DIR install ./lua-5.4.6.swpkg --key dev.pub"
+    )]
+    Install {
+        /// Package names (`name` or `name@REQ`), or the path of one .swpkg file.
+        #[arg(required = true)]
+        packages: Vec<String>,
+        /// Public key file trusted to sign a local package file.
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
+    },
+    /// List installed packages of the active generation.
+    List {
+        /// Also list all generations.
+        #[arg(long)]
+        generations: bool,
+    },
+    /// List the files of an installed package.
+    Files {
+        /// Package name.
+        name: String,
+    },
+    /// Remove packages (refused while others depend on them, unless --force).
+    #[command(after_help = "Example: pkg --root DIR remove lua")]
+    Remove {
+        /// Package names.
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Remove even if installed packages depend on it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Upgrade every repository package to the newest version allowed.
+    Upgrade,
+    /// Make the previous generation active again.
+    Rollback,
+}
+
+#[derive(Subcommand, Debug)]
+enum RepoCommand {
+    /// Set the repository URL and how its root metadata is trusted.
+    #[command(
+        after_help = "Examples:\n  pkg --root DIR repo set http://10.0.2.2:8080/repo --root-key repo-root.pub\n  \
+                            pkg --root DIR repo set https://example.invalid/repo --trusted-root root.json --package-key dev.pub"
+    )]
+    Set {
+        /// Repository base URL (metadata under URL/metadata, packages under URL/targets).
+        url: String,
+        /// Public key (swpkg key file) of the repository root; root.json is fetched and must be
+        /// signed by it. The key is also trusted for package signatures.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "trusted_root",
+            required_unless_present = "trusted_root"
+        )]
+        root_key: Option<PathBuf>,
+        /// Trusted TUF root metadata obtained out of band.
+        #[arg(long, value_name = "ROOT_JSON")]
+        trusted_root: Option<PathBuf>,
+        /// Additional public key trusted to sign packages (repeatable).
+        #[arg(long, value_name = "FILE")]
+        package_key: Vec<PathBuf>,
+    },
+    /// Show the configured repository.
+    Show,
+}
+
+fn read_key(path: &std::path::Path) -> Result<swpkg_core::VerifyingKey, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("key file {}: {e}", path.display()))?;
+    swpkg_core::parse_public_key(&text).map_err(|e| format!("key file {}: {e}", path.display()))
+}
+
+fn print_change(c: &Change) {
+    if c.from == c.to {
+        return;
+    }
+    for a in &c.added {
+        println!("+ {a}");
+    }
+    for r in &c.removed {
+        println!("- {r}");
+    }
+    println!("generation {} -> {}", c.from, c.to);
+}
+
+/// Is this `install` argument a package file rather than a name?
+fn is_file_arg(s: &str) -> bool {
+    s.ends_with(".swpkg") || s.contains('/')
+}
+
+fn run(cli: Cli) -> Result<(), (String, String)> {
+    let what = command_name(&cli.command);
+    let fail = |e: String| (what.clone(), e);
+    let mut platform =
+        HostPlatform::new(&cli.root, cli.timeout).map_err(|e| fail(e.to_string()))?;
+    platform.set_quiet(cli.quiet);
+    let mut pkg = Pkg::new(platform);
+    let tx_fail = |e: Error| {
+        let mut m = e.to_string();
+        if !matches!(e, Error::Usage(_) | Error::NoRepo | Error::NotUpdated) {
+            m.push_str("; nothing was changed");
+        }
+        (what.clone(), m)
+    };
+    match cli.command {
+        Command::Repo(RepoCommand::Set {
+            url,
+            root_key,
+            trusted_root,
+            package_key,
+        }) => {
+            let mut keys = Vec::new();
+            for k in &package_key {
+                keys.push(read_key(k).map_err(fail)?);
+            }
+            let root = match (root_key, trusted_root) {
+                (Some(k), _) => TrustedRoot::Key(read_key(&k).map_err(fail)?),
+                (None, Some(r)) => TrustedRoot::File(
+                    std::fs::read(&r)
+                        .map_err(|e| fail(format!("trusted root {}: {e}", r.display())))?,
+                ),
+                (None, None) => {
+                    return Err(fail(
+                        "give --root-key FILE or --trusted-root ROOT_JSON".into(),
+                    ))
+                }
+            };
+            pkg.repo_set(&url, root, &keys)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        Command::Repo(RepoCommand::Show) => {
+            let c =
+                swiftos_pkg_core::repo::load_config(&mut pkg.p).map_err(|e| fail(e.to_string()))?;
+            println!(
+                "url: {}\nmetadata: {}\ntargets: {}",
+                c.url,
+                c.metadata_base(),
+                c.targets_base()
+            );
+            for k in &c.package_keys {
+                println!("package key: {k}");
+            }
+        }
+        Command::Update => {
+            pkg.update()
+                .map_err(|e| fail(format!("{e}; the previously trusted metadata is kept")))?;
+        }
+        Command::Search { text } => {
+            let hits = pkg.search(&text).map_err(|e| fail(e.to_string()))?;
+            if hits.is_empty() {
+                println!("no package matches {text:?}");
+            }
+            for h in hits {
+                let mark = match &h.installed {
+                    Some(v) => format!(" [installed {v}]"),
+                    None => String::new(),
+                };
+                println!("{} {}{mark} - {}", h.name, h.version, h.description);
+            }
+        }
+        Command::Info { name } => {
+            let i = pkg.info(&name).map_err(|e| fail(e.to_string()))?;
+            println!("name: {}", i.name);
+            if !i.published.is_empty() {
+                let v: Vec<String> = i.published.iter().map(|v| v.to_string()).collect();
+                println!("published: {}", v.join(", "));
+            }
+            if let Some(s) = i.download_size {
+                println!("download size: {s} bytes");
+            }
+            println!("description: {}", i.description);
+            let d: Vec<String> = i.depends.iter().map(|(n, r)| format!("{n} {r}")).collect();
+            println!(
+                "depends: {}",
+                if d.is_empty() {
+                    "(none)".into()
+                } else {
+                    d.join(", ")
+                }
+            );
+            match &i.installed {
+                Some(r) => println!(
+                    "installed: {} ({}, from {})",
+                    r.version,
+                    if r.explicit { "explicit" } else { "dependency" },
+                    r.origin
+                ),
+                None => println!("installed: no"),
+            }
+        }
+        Command::Install { packages, key } => {
+            let files = packages.iter().filter(|p| is_file_arg(p)).count();
+            let change = if files > 0 {
+                if packages.len() != 1 {
+                    return Err(fail(
+                        "install one package file at a time, and not mixed with names".into(),
+                    ));
+                }
+                let key = key.ok_or_else(|| {
+                    fail(format!(
+                        "{}: a local package needs --key PUB (the key that signed it)",
+                        packages[0]
+                    ))
+                })?;
+                let key = read_key(&key).map_err(fail)?;
+                pkg.install_file(&packages[0], &key).map_err(tx_fail)?
+            } else {
+                if key.is_some() {
+                    return Err(fail(
+                        "--key is for local package files; repository packages are checked \
+                                     against the repository's keys"
+                            .into(),
+                    ));
+                }
+                pkg.install(&packages).map_err(tx_fail)?
+            };
+            print_change(&change);
+        }
+        Command::List { generations } => {
+            let g = pkg.list().map_err(|e| fail(e.to_string()))?;
+            for p in &g.packages {
+                let how = if p.explicit { "" } else { " (dependency)" };
+                println!("{} {}{how}", p.name, p.version);
+            }
+            if g.packages.is_empty() {
+                println!("no packages installed");
+            }
+            if generations {
+                for h in pkg.generations().map_err(|e| fail(e.to_string()))? {
+                    let mark = if h.generation == g.generation {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    println!(
+                        "{mark} generation {} (parent {}): {} package(s), {}",
+                        h.generation,
+                        h.parent,
+                        h.packages.len(),
+                        h.reason
+                    );
+                }
+            }
+        }
+        Command::Files { name } => {
+            let (dir, files) = pkg.files(&name).map_err(|e| fail(e.to_string()))?;
+            println!("# stored under {dir}");
+            for f in files {
+                match f.link {
+                    Some(l) => println!("/{} -> {l}", f.path),
+                    None => println!("/{}", f.path),
+                }
+            }
+        }
+        Command::Remove { names, force } => {
+            let c = pkg.remove(&names, force).map_err(tx_fail)?;
+            print_change(&c);
+        }
+        Command::Upgrade => {
+            let c = pkg.upgrade().map_err(tx_fail)?;
+            print_change(&c);
+        }
+        Command::Rollback => {
+            let c = pkg.rollback().map_err(tx_fail)?;
+            print_change(&c);
+        }
+    }
+    Ok(())
+}
+
+fn command_name(c: &Command) -> String {
+    match c {
+        Command::Repo(RepoCommand::Set { .. }) => "repo set".into(),
+        Command::Repo(RepoCommand::Show) => "repo show".into(),
+        Command::Update => "update".into(),
+        Command::Search { .. } => "search".into(),
+        Command::Info { name } => format!("info {name}"),
+        Command::Install { packages, .. } => format!("install {}", packages.join(" ")),
+        Command::List { .. } => "list".into(),
+        Command::Files { name } => format!("files {name}"),
+        Command::Remove { names, .. } => format!("remove {}", names.join(" ")),
+        Command::Upgrade => "upgrade".into(),
+        Command::Rollback => "rollback".into(),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((what, msg)) => {
+            eprintln!("pkg: {what}: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
