@@ -220,6 +220,26 @@ impl ImageBuilder {
         Ok(())
     }
 
+    /// Change the attributes of an existing entry; `Ok(false)` if there is none.
+    pub fn set_attrs(&mut self, path: &str, attrs: Attrs) -> Result<bool, WriteError> {
+        check_mode(path, &attrs)?;
+        let comps = split_path(path)?;
+        let mut cur = &mut self.root;
+        for c in &comps {
+            match cur {
+                Node::Dir { children, .. } => match children.get_mut(c.as_bytes()) {
+                    Some(n) => cur = n,
+                    None => return Ok(false),
+                },
+                Node::File { .. } => return Ok(false),
+            }
+        }
+        match cur {
+            Node::Dir { attrs: a, .. } | Node::File { attrs: a, .. } => *a = attrs,
+        }
+        Ok(true)
+    }
+
     /// Add a host file at image path `dest`: `0755` if any execute bit is set on the host,
     /// else `0644`; owned by root.
     pub fn add_host_file(&mut self, src: &Path, dest: &str) -> Result<(), WriteError> {
