@@ -99,7 +99,7 @@ impl FrameAllocator {
     /// Return a frame. Addresses outside the range, unaligned or already free are ignored
     /// (returns false) rather than corrupting the count.
     pub fn dealloc(&mut self, pa: u64) -> bool {
-        if pa < self.base || pa % FRAME != 0 {
+        if pa < self.base || !pa.is_multiple_of(FRAME) {
             return false;
         }
         let i = ((pa - self.base) / FRAME) as usize;
@@ -123,7 +123,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..70 {
             let f = fa.alloc().unwrap();
-            assert!(f >= 0x1000 && f < 0x1000 + 70 * FRAME && f % FRAME == 0);
+            assert!((0x1000..0x1000 + 70 * FRAME).contains(&f) && f.is_multiple_of(FRAME));
             assert!(seen.insert(f));
         }
         assert_eq!(fa.alloc(), None);

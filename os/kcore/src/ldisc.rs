@@ -72,10 +72,8 @@ impl LineDiscipline {
                 self.ready.extend(line.into_iter().map(Some));
                 self.ready.push_back(Some(b'\n'));
             }
-            0x7f | 0x08 => {
-                if self.line.pop().is_some() {
-                    echo.extend_from_slice(b"\x08 \x08");
-                }
+            0x7f | 0x08 if self.line.pop().is_some() => {
+                echo.extend_from_slice(b"\x08 \x08");
             }
             0x15 => {
                 for _ in 0..self.line.len() {
@@ -91,11 +89,9 @@ impl LineDiscipline {
                     self.ready.extend(line.into_iter().map(Some));
                 }
             }
-            0x20..=0x7e | 0x09 | 0x80..=0xff => {
-                if self.line.len() < MAX_LINE {
-                    self.line.push(b);
-                    echo.push(b);
-                }
+            0x20..=0x7e | 0x09 | 0x80..=0xff if self.line.len() < MAX_LINE => {
+                self.line.push(b);
+                echo.push(b);
             }
             _ => {}
         }

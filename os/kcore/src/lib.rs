@@ -3,11 +3,11 @@
 
 extern crate alloc;
 
+pub mod elf;
 pub mod esr;
 pub mod frame;
-pub mod pagetable;
-pub mod uaccess;
-pub mod elf;
 pub mod ldisc;
+pub mod pagetable;
 pub mod sched;
 pub mod stack;
+pub mod uaccess;

@@ -76,7 +76,7 @@ fn index(va: u64, level: u32) -> usize {
 }
 
 fn check_va(va: u64) -> Result<(), MapError> {
-    if va % 4096 != 0 || va >= USER_VA_END {
+    if !va.is_multiple_of(4096) || va >= USER_VA_END {
         Err(MapError::BadAddress)
     } else {
         Ok(())
@@ -97,7 +97,7 @@ pub fn map_page<M: TableMemory>(
     flags: PageFlags,
 ) -> Result<(), MapError> {
     check_va(va)?;
-    if pa % 4096 != 0 {
+    if !pa.is_multiple_of(4096) {
         return Err(MapError::BadAddress);
     }
     let mut table = root;
@@ -295,14 +295,17 @@ pub(crate) mod tests {
         let mut m = FakeMem::default();
         let root = new_root(&mut m).unwrap();
         for i in 0..600u64 {
-            map_page(&mut m, root, 0x40_0000 + i * 4096, 0x10_0000 + i * 4096, PageFlags::RW)
-                .unwrap();
+            map_page(
+                &mut m,
+                root,
+                0x40_0000 + i * 4096,
+                0x10_0000 + i * 4096,
+                PageFlags::RW,
+            )
+            .unwrap();
         }
         assert!(protect_page(&mut m, root, 0x40_0000, PageFlags::RO));
-        assert_eq!(
-            translate(&mut m, root, 0x40_0000).unwrap().1,
-            PageFlags::RO
-        );
+        assert_eq!(translate(&mut m, root, 0x40_0000).unwrap().1, PageFlags::RO);
         let mut leaves = Vec::new();
         destroy(&mut m, root, &mut |pa| leaves.push(pa));
         assert_eq!(leaves.len(), 600);

@@ -31,7 +31,12 @@ impl UserSlice {
     }
 
     /// Copy the whole range into `out` (`out.len()` must equal `len`).
-    pub fn read<M: FrameAccess>(&self, mem: &mut M, root: u64, out: &mut [u8]) -> Result<(), Fault> {
+    pub fn read<M: FrameAccess>(
+        &self,
+        mem: &mut M,
+        root: u64,
+        out: &mut [u8],
+    ) -> Result<(), Fault> {
         if out.len() as u64 != self.len {
             return Err(Fault);
         }

@@ -24,13 +24,13 @@ unsafe impl Hal for KernelHal {
 
     unsafe fn dma_dealloc(paddr: PhysAddr, _vaddr: NonNull<u8>, pages: usize) -> i32 {
         for i in 0..pages as u64 {
-            mm::free_frame(paddr as u64 + i * 4096);
+            mm::free_frame(paddr + i * 4096);
         }
         0
     }
 
     unsafe fn mmio_phys_to_virt(paddr: PhysAddr, _size: usize) -> NonNull<u8> {
-        NonNull::new(arch::phys_to_virt(paddr as u64) as *mut u8).expect("non-null")
+        NonNull::new(arch::phys_to_virt(paddr) as *mut u8).expect("non-null")
     }
 
     unsafe fn share(buffer: NonNull<[u8]>, _dir: BufferDirection) -> PhysAddr {
@@ -83,7 +83,7 @@ impl BlockDevice for Disk {
     }
 
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
-        if buf.is_empty() || buf.len() % 512 != 0 {
+        if buf.is_empty() || !buf.len().is_multiple_of(512) {
             return Err(IoError);
         }
         self.dev.read_blocks(lba as usize, buf).map_err(|_| IoError)

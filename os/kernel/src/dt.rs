@@ -78,7 +78,10 @@ impl Platform {
         // `fdt` crate validates the header magic and sizes before reading.
         let fdt = unsafe { fdt::Fdt::from_ptr(va as *const u8) }.map_err(|_| DtError::Invalid)?;
         let mem = fdt.memory();
-        let region = mem.regions().next().ok_or(DtError::Missing("memory node"))?;
+        let region = mem
+            .regions()
+            .next()
+            .ok_or(DtError::Missing("memory node"))?;
         let mem_base = region.starting_address as u64;
         let mem_size = region.size.ok_or(DtError::Missing("memory size"))? as u64;
 
@@ -92,8 +95,14 @@ impl Platform {
             .find_compatible(&["arm,cortex-a15-gic", "arm,gic-400"])
             .ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
         let mut gic_regs = gic.reg().ok_or(DtError::Missing("GIC reg"))?;
-        let gicd_base = gic_regs.next().ok_or(DtError::Missing("GICD"))?.starting_address as u64;
-        let gicc_base = gic_regs.next().ok_or(DtError::Missing("GICC"))?.starting_address as u64;
+        let gicd_base = gic_regs
+            .next()
+            .ok_or(DtError::Missing("GICD"))?
+            .starting_address as u64;
+        let gicc_base = gic_regs
+            .next()
+            .ok_or(DtError::Missing("GICC"))?
+            .starting_address as u64;
 
         // Timer: interrupts = <secure phys, non-secure phys, virt, hyp>; use the virtual timer.
         let timer_irq = fdt
@@ -113,7 +122,9 @@ impl Platform {
         let mut virtio = [(0u64, 0u32); MAX_VIRTIO];
         let mut virtio_count = 0;
         for node in fdt.all_nodes() {
-            let compatible = node.compatible().map(|c| c.all().any(|s| s == "virtio,mmio"));
+            let compatible = node
+                .compatible()
+                .map(|c| c.all().any(|s| s == "virtio,mmio"));
             if compatible == Some(true) && virtio_count < MAX_VIRTIO {
                 if let (Some(base), Some(irq)) = (reg0(&node), irq_of(&node)) {
                     virtio[virtio_count] = (base, irq);

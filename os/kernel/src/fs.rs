@@ -81,9 +81,21 @@ fn perr(e: swiftos_packfs::Error) -> Errno {
 
 fn dev_attrs(node: &Node) -> NodeAttrs {
     match node {
-        Node::DevDir => NodeAttrs { mode: S_IFDIR | 0o755, uid: 0, gid: 0 },
-        Node::Console => NodeAttrs { mode: S_IFCHR | 0o666, uid: 0, gid: 0 },
-        _ => NodeAttrs { mode: S_IFCHR | 0o666, uid: 0, gid: 0 },
+        Node::DevDir => NodeAttrs {
+            mode: S_IFDIR | 0o755,
+            uid: 0,
+            gid: 0,
+        },
+        Node::Console => NodeAttrs {
+            mode: S_IFCHR | 0o666,
+            uid: 0,
+            gid: 0,
+        },
+        _ => NodeAttrs {
+            mode: S_IFCHR | 0o666,
+            uid: 0,
+            gid: 0,
+        },
     }
 }
 
@@ -93,7 +105,14 @@ fn attrs_of(node: &Node) -> Result<(Area, NodeAttrs), Errno> {
             let g = BASE.lock();
             let img = g.as_ref().ok_or(Errno::ENOENT)?;
             let ino = img.inode(*i).map_err(perr)?;
-            Ok((Area::ReadOnly, NodeAttrs { mode: ino.mode, uid: ino.uid, gid: ino.gid }))
+            Ok((
+                Area::ReadOnly,
+                NodeAttrs {
+                    mode: ino.mode,
+                    uid: ino.uid,
+                    gid: ino.gid,
+                },
+            ))
         }
         n => Ok((Area::Device, dev_attrs(n))),
     }
@@ -121,7 +140,11 @@ fn lookup(ctx: &FsCtx, path: &str) -> Result<(String, Node), Errno> {
         if !dir.is_dir() {
             return Err(Errno::ENOTDIR);
         }
-        let da = NodeAttrs { mode: dir.mode, uid: dir.uid, gid: dir.gid };
+        let da = NodeAttrs {
+            mode: dir.mode,
+            uid: dir.uid,
+            gid: dir.gid,
+        };
         auth::check_fs_search(&ctx.subject, &da)?;
         cur = img.lookup(cur, comp.as_bytes()).map_err(perr)?;
     }
@@ -159,8 +182,14 @@ pub fn open(ctx: &FsCtx, path: &str, flags: u32, _mode: u32) -> Result<(FileObj,
     }
     auth::check_fs_open(&ctx.subject, area, &attrs, flags)?;
     Ok(match node {
-        Node::Base(i) => (FileObj::Vfs(VfsFile::Base(i)), auth::rights_for_open(flags, true)?),
-        Node::DevDir => (FileObj::Vfs(VfsFile::DevDir), auth::rights_for_open(flags, true)?),
+        Node::Base(i) => (
+            FileObj::Vfs(VfsFile::Base(i)),
+            auth::rights_for_open(flags, true)?,
+        ),
+        Node::DevDir => (
+            FileObj::Vfs(VfsFile::DevDir),
+            auth::rights_for_open(flags, true)?,
+        ),
         Node::Console => (FileObj::Console, auth::rights_for_open(flags, false)?),
         Node::Null => (FileObj::Null, auth::rights_for_open(flags, false)?),
     })
@@ -187,7 +216,10 @@ fn stat_of(node: &Node) -> Result<Stat, Errno> {
                 st.st_size = ino.size as i64;
                 st.st_blocks = ino.size.div_ceil(512) as i64;
             }
-            let t = Timespec { tv_sec: ino.mtime, tv_nsec: 0 };
+            let t = Timespec {
+                tv_sec: ino.mtime,
+                tv_nsec: 0,
+            };
             st.st_mtim = t;
             st.st_atim = t;
             st.st_ctim = t;
@@ -248,7 +280,13 @@ fn push_dirent(out: &mut [u8], used: &mut usize, ino: u64, kind: u8, name: &[u8]
     if *used + reclen > out.len() || name.len() > 255 {
         return false;
     }
-    let h = DirentHeader { ino, reclen: reclen as u16, kind, namelen: name.len() as u8, _pad: 0 };
+    let h = DirentHeader {
+        ino,
+        reclen: reclen as u16,
+        kind,
+        namelen: name.len() as u8,
+        _pad: 0,
+    };
     let o = *used;
     out[o..o + 8].copy_from_slice(&h.ino.to_le_bytes());
     out[o + 8..o + 10].copy_from_slice(&h.reclen.to_le_bytes());
@@ -283,7 +321,10 @@ pub fn getdents(f: &VfsFile, pos: &mut u64, out: &mut [u8]) -> Result<usize, Err
             }
             let kids: Vec<u32> = dir.children().collect();
             // The root directory also lists the synthetic /dev.
-            let extra = *i == img.root() && !kids.iter().any(|&c| img.name(c).ok() == Some(b"dev".as_slice()));
+            let extra = *i == img.root()
+                && !kids
+                    .iter()
+                    .any(|&c| img.name(c).ok() == Some(b"dev".as_slice()));
             while (*pos as usize) < kids.len() + extra as usize {
                 let p = *pos as usize;
                 let ok = if p < kids.len() {
@@ -336,7 +377,9 @@ pub fn read_exec(ctx: &FsCtx, path: &str) -> Result<Vec<u8>, Errno> {
     let mut buf = alloc::vec![0u8; size as usize];
     let mut done = 0;
     while done < buf.len() {
-        let n = img.read_at(i, done as u64, &mut buf[done..]).map_err(perr)?;
+        let n = img
+            .read_at(i, done as u64, &mut buf[done..])
+            .map_err(perr)?;
         if n == 0 {
             return Err(Errno::EIO);
         }

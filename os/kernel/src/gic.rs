@@ -29,7 +29,11 @@ pub fn enable(id: u32) {
     // Priority byte and CPU target byte.
     let pri = r(&GICD, 0x400 + (id & !3));
     let sh = (id & 3) * 8;
-    w(&GICD, 0x400 + (id & !3), (pri & !(0xff << sh)) | (0x80 << sh));
+    w(
+        &GICD,
+        0x400 + (id & !3),
+        (pri & !(0xff << sh)) | (0x80 << sh),
+    );
     if id >= 32 {
         let t = r(&GICD, 0x800 + (id & !3));
         w(&GICD, 0x800 + (id & !3), (t & !(0xff << sh)) | (1 << sh));

@@ -1,10 +1,10 @@
 //! Program loader: reads a static ELF64 executable through the VFS, maps its segments into a
 //! fresh address space and builds the initial stack (layout in `swiftos_abi::layout`).
 
+use crate::arch;
 use crate::arch::vectors::TrapFrame;
 use crate::fs::{self, FsCtx};
 use crate::vm::AddrSpace;
-use crate::arch;
 use alloc::string::String;
 use alloc::vec::Vec;
 use swiftos_abi::layout::USER_STACK_TOP;
@@ -29,7 +29,12 @@ pub fn load(ctx: &FsCtx, path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Resu
 }
 
 /// Load an in-memory executable image.
-pub fn load_bytes(bytes: &[u8], path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Loaded, Errno> {
+pub fn load_bytes(
+    bytes: &[u8],
+    path: &str,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<Loaded, Errno> {
     let exe = elf::parse(bytes).map_err(|e| {
         kprintln!("kernel: cannot execute {path}: {} (ENOEXEC)", e.describe());
         Errno::ENOEXEC

@@ -73,7 +73,10 @@ pub extern "C" fn kernel_main() -> ! {
     uart::init(arch::phys_to_virt(plat.uart_base));
     let (total, free) = mm::init(plat.mem_base, plat.mem_size);
     time::init(plat.rtc_base.map(arch::phys_to_virt));
-    gic::init(arch::phys_to_virt(plat.gicd_base), arch::phys_to_virt(plat.gicc_base));
+    gic::init(
+        arch::phys_to_virt(plat.gicd_base),
+        arch::phys_to_virt(plat.gicc_base),
+    );
     trap::TIMER_IRQ.store(plat.timer_irq, Ordering::Relaxed);
     trap::UART_IRQ.store(plat.uart_irq, Ordering::Relaxed);
     gic::enable(plat.timer_irq);
@@ -82,18 +85,22 @@ pub extern "C" fn kernel_main() -> ! {
     proc::init();
 
     let mut slots: alloc::vec::Vec<(u64, u32)> = plat.virtio[..plat.virtio_count].to_vec();
-    slots.sort_by(|a, b| b.0.cmp(&a.0));
+    slots.sort_by_key(|s| core::cmp::Reverse(s.0));
     let mut disks = blk::probe(&slots);
     let mut program: Option<(String, alloc::vec::Vec<u8>)> = None;
     let image_desc;
     if disks.is_empty() {
-        image_desc = String::from("no base image (no virtio-blk disk): running the built-in self-test");
+        image_desc =
+            String::from("no base image (no virtio-blk disk): running the built-in self-test");
         program = Some((String::from("/selftest"), selftest::image()));
     } else {
         let disk = disks.remove(0);
         match fs::mount_base(disk) {
             Ok((inodes, size)) => {
-                image_desc = alloc::format!("base image mounted read-only at / ({inodes} entries, {} KiB)", size / 1024);
+                image_desc = alloc::format!(
+                    "base image mounted read-only at / ({inodes} entries, {} KiB)",
+                    size / 1024
+                );
             }
             Err(e) => {
                 kprintln!("kernel: the base image on the first virtio-blk disk is corrupt: {e}");
@@ -127,7 +134,12 @@ pub extern "C" fn kernel_main() -> ! {
         }
         None => {
             let path = String::from("/bin/init");
-            let l = loader::load(&ctx, &path, &[path.clone().into_bytes()], &[b"PATH=/bin".to_vec()]);
+            let l = loader::load(
+                &ctx,
+                &path,
+                &[path.clone().into_bytes()],
+                &[b"PATH=/bin".to_vec()],
+            );
             (path, l)
         }
     };
@@ -145,7 +157,11 @@ pub extern "C" fn kernel_main() -> ! {
         .union(swiftos_abi::Rights::TRANSFER);
     let mut fds = vec![None; swiftos_abi::layout::MAX_FDS];
     for slot in fds.iter_mut().take(3) {
-        *slot = Some(file::Fd { file: console.clone(), rights, cloexec: false });
+        *slot = Some(file::Fd {
+            file: console.clone(),
+            rights,
+            cloexec: false,
+        });
     }
     proc::with(|k| {
         let pid = k.alloc_pid();
@@ -170,7 +186,10 @@ pub extern "C" fn kernel_main() -> ! {
             exit_status: 0,
         }));
     });
-    kprintln!("kernel: starting {path} at {} ms", time::monotonic_ns() / 1_000_000);
+    kprintln!(
+        "kernel: starting {path} at {} ms",
+        time::monotonic_ns() / 1_000_000
+    );
     let mut frame = Box::new(arch::vectors::TrapFrame::new_user(0, 0));
     proc::schedule(&mut frame);
     // SAFETY: `frame` holds the first process's EL0 context and TTBR0 is its address space;

@@ -75,7 +75,9 @@ pub fn handle(tf: &mut TrapFrame) {
 }
 
 fn space(me: &mut Process) -> &mut crate::vm::AddrSpace {
-    me.space.as_mut().expect("running process has an address space")
+    me.space
+        .as_mut()
+        .expect("running process has an address space")
 }
 
 /// Read a path argument.
@@ -97,7 +99,12 @@ fn ctx(me: &Process) -> FsCtx {
 }
 
 /// Read an array of [`StrSlice`] and the strings they point to.
-fn user_strings(me: &mut Process, ptr: u64, count: u64, total: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+fn user_strings(
+    me: &mut Process,
+    ptr: u64,
+    count: u64,
+    total: &mut usize,
+) -> Result<Vec<Vec<u8>>, Errno> {
     if count as usize > MAX_ARGS {
         return Err(Errno::E2BIG);
     }
@@ -493,7 +500,12 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                     mem_total: (total as u64 + mm::HEAP_SIZE / 4096) * 4096,
                     mem_free: free as u64 * 4096,
                     idle_ns: k.idle_ns,
-                    nprocs: k.procs.values().filter(|p| p.state != PState::Zombie).count() as u32 + 1,
+                    nprocs: k
+                        .procs
+                        .values()
+                        .filter(|p| p.state != PState::Zombie)
+                        .count() as u32
+                        + 1,
                     ncpus: 1,
                 };
                 space(me).write_val(a[0], &info)?;
@@ -644,7 +656,13 @@ fn sys_write(me: &mut Process, fd: u64, buf: u64, len: u64) -> Result<Sys, Errno
     Ok(ok(n))
 }
 
-fn sys_wait(k: &mut Kernel, me: &mut Process, pid: i32, status_ptr: u64, flags: u32) -> Result<Sys, Errno> {
+fn sys_wait(
+    k: &mut Kernel,
+    me: &mut Process,
+    pid: i32,
+    status_ptr: u64,
+    flags: u32,
+) -> Result<Sys, Errno> {
     let mine = |p: &Process| p.ppid == me.pid && (pid == -1 || p.pid == pid as u32);
     let mut any = false;
     let mut found = None;
@@ -691,7 +709,11 @@ fn sys_proc_list(k: &mut Kernel, me: &mut Process, buf: u64, max: u64) -> Result
             state: p.state_code(),
             _pad: 0,
             cpu_ns: p.cpu_ns,
-            mem_bytes: p.space.as_ref().map(|s| s.resident_pages * 4096).unwrap_or(0),
+            mem_bytes: p
+                .space
+                .as_ref()
+                .map(|s| s.resident_pages * 4096)
+                .unwrap_or(0),
             caps: p.caps,
             name,
         });

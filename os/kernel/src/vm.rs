@@ -241,7 +241,8 @@ impl AddrSpace {
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
         let s = UserSlice::new(addr, data.len() as u64).map_err(|_| Errno::EFAULT)?;
         self.populate(addr, data.len() as u64)?;
-        s.write(&mut KMem, self.root, data).map_err(|_| Errno::EFAULT)
+        s.write(&mut KMem, self.root, data)
+            .map_err(|_| Errno::EFAULT)
     }
 
     /// Read a plain value.
@@ -298,13 +299,24 @@ impl AddrSpace {
     }
 
     /// Anonymous private mapping of `len` bytes; returns its address.
-    pub fn mmap(&mut self, hint: u64, len: u64, flags: PageFlags, fixed: bool) -> Result<u64, Errno> {
+    pub fn mmap(
+        &mut self,
+        hint: u64,
+        len: u64,
+        flags: PageFlags,
+        fixed: bool,
+    ) -> Result<u64, Errno> {
         let len = page_up(len).ok_or(Errno::ENOMEM)?;
         if len == 0 || len > (1 << 40) {
             return Err(Errno::EINVAL);
         }
         let start = if fixed {
-            if hint % PAGE_SIZE != 0 || hint < USER_MMAP_BASE || hint.checked_add(len).is_none_or(|e| e > USER_STACK_TOP - USER_STACK_SIZE) {
+            if !hint.is_multiple_of(PAGE_SIZE)
+                || hint < USER_MMAP_BASE
+                || hint
+                    .checked_add(len)
+                    .is_none_or(|e| e > USER_STACK_TOP - USER_STACK_SIZE)
+            {
                 return Err(Errno::EINVAL);
             }
             self.munmap(hint, len)?;
@@ -312,7 +324,12 @@ impl AddrSpace {
         } else {
             // First fit above USER_MMAP_BASE.
             let mut cand = USER_MMAP_BASE;
-            let mut rs: Vec<Region> = self.regions.iter().filter(|r| r.end > USER_MMAP_BASE).copied().collect();
+            let mut rs: Vec<Region> = self
+                .regions
+                .iter()
+                .filter(|r| r.end > USER_MMAP_BASE)
+                .copied()
+                .collect();
             rs.sort_by_key(|r| r.start);
             for r in rs {
                 if cand + len <= r.start {
@@ -336,7 +353,7 @@ impl AddrSpace {
 
     /// Remove mappings in `[addr, addr+len)` (only `mmap` regions may be unmapped).
     pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(Errno::EINVAL);
         }
         let end = page_up(addr.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;

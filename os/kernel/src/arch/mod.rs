@@ -73,7 +73,15 @@ pub fn set_ttbr0(root_pa: u64) {
 /// Flush the whole TLB (after changing the current address space's tables).
 pub fn tlb_flush_all() {
     // SAFETY: TLB invalidation has no memory-safety effect.
-    unsafe { asm!("dsb ishst", "tlbi vmalle1", "dsb ish", "isb", options(nostack)) };
+    unsafe {
+        asm!(
+            "dsb ishst",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            options(nostack)
+        )
+    };
 }
 
 /// Read ESR_EL1 and FAR_EL1.
@@ -81,7 +89,9 @@ pub fn fault_regs() -> (u64, u64) {
     let esr: u64;
     let far: u64;
     // SAFETY: reading fault syndrome registers has no side effects.
-    unsafe { asm!("mrs {}, esr_el1", "mrs {}, far_el1", out(reg) esr, out(reg) far, options(nomem, nostack)) };
+    unsafe {
+        asm!("mrs {}, esr_el1", "mrs {}, far_el1", out(reg) esr, out(reg) far, options(nomem, nostack))
+    };
     (esr, far)
 }
 
