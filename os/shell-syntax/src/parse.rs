@@ -591,7 +591,7 @@ pub trait Vars {
 pub fn expand(word: &Word, vars: &dyn Vars) -> Option<String> {
     let mut s = String::new();
     let mut keep = false;
-    for p in &word.parts {
+    for (i, p) in word.parts.iter().enumerate() {
         match p {
             WordPart::Lit { text, quoted } => {
                 s.push_str(text);
@@ -610,7 +610,17 @@ pub fn expand(word: &Word, vars: &dyn Vars) -> Option<String> {
                 keep = true;
             }
             WordPart::Tilde => {
-                s.push_str(&vars.var("HOME").unwrap_or_else(|| String::from("/")));
+                let home = vars.var("HOME").unwrap_or_else(|| String::from("/"));
+                let slash_follows = matches!(
+                    word.parts.get(i + 1),
+                    Some(WordPart::Lit { text, .. }) if text.starts_with('/')
+                );
+                // `~/x` with HOME=/ is `/x`, not `//x`.
+                if slash_follows && home.ends_with('/') {
+                    s.push_str(home.trim_end_matches('/'));
+                } else {
+                    s.push_str(&home);
+                }
                 keep = true;
             }
         }

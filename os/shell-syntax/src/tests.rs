@@ -75,6 +75,21 @@ fn tilde() {
     assert_eq!(words("cd ~"), ["cd", "/tmp"]);
     assert_eq!(words("cd ~/x a~ '~'"), ["cd", "/tmp/x", "a~", "~"]);
     assert_eq!(words("echo ~user"), ["echo", "~user"]);
+    struct Root;
+    impl Vars for Root {
+        fn var(&self, name: &str) -> Option<String> {
+            (name == "HOME").then(|| "/".into())
+        }
+        fn status(&self) -> i32 {
+            0
+        }
+        fn pid(&self) -> u32 {
+            1
+        }
+    }
+    let s = parse("cd ~/x ~").unwrap();
+    let w = expand_words(&s.lists[0].first.commands[0].words, &Root);
+    assert_eq!(w, ["cd", "/x", "/"]);
 }
 
 #[test]

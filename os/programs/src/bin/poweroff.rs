@@ -20,6 +20,6 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         return usage_error("poweroff", "too many arguments");
     }
     let e = sys::power(POWER_OFF);
-    report("poweroff", "poweroff", e);
+    swiftos_rt::eprintln!("poweroff: {}", e.description());
     1
 }

@@ -20,6 +20,6 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         return usage_error("reboot", "too many arguments");
     }
     let e = sys::power(POWER_REBOOT);
-    report("reboot", "reboot", e);
+    swiftos_rt::eprintln!("reboot: {}", e.description());
     1
 }

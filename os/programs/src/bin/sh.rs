@@ -456,9 +456,8 @@ impl Shell {
 
 fn report_signal(name: &str, st: ExitStatus) {
     if let ExitStatus::Signaled(sig) = st {
-        if sig == SIGINT {
-            print!("\n");
-        } else {
+        // After Ctrl-C the console has already echoed `^C` and a newline.
+        if sig != SIGINT {
             eprintln!("sh: {name}: {}", signal_name(sig));
         }
     }
