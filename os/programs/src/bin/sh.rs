@@ -19,14 +19,16 @@ use swiftos_shell_syntax::parse::{
 };
 swiftos_rt::entry!(main);
 
-const HELP: &str = "Usage: sh [-c COMMAND | SCRIPT]\n\
-The SwiftOS shell.\n\
-  words and quoting ('...', \"...\", \\), $VAR ${VAR} $? $$ ~\n\
-  a | b | c    pipes          a ; b   a && b   a || b   lists\n\
-  < FILE  > FILE  >> FILE  2> FILE  2>&1   redirections\n\
-Built-ins: cd [DIR|-], exit [N], export [NAME[=VALUE]...], unset NAME..., help\n\
-Commands are looked up in $PATH (default /bin).\n\
-Example: ls -l /bin | head -n 3 > /tmp/top3\n";
+const HELP: &str = concat!(
+    "Usage: sh [-c COMMAND | SCRIPT]\n",
+    "The SwiftOS shell.\n",
+    "  words and quoting ('...', \"...\", \\), $VAR ${VAR} $? $$ ~\n",
+    "  a | b | c   pipes;   a ; b   a && b   a || b   lists\n",
+    "  < FILE  > FILE  >> FILE  2> FILE  2>&1   redirections\n",
+    "Built-ins: cd [DIR|-], exit [N], export [NAME[=VALUE]...], unset NAME..., help\n",
+    "Commands are looked up in $PATH (default /bin).\n",
+    "Example: ls -l /bin | head -n 3 > /tmp/top3\n",
+);
 
 struct Var {
     name: String,
