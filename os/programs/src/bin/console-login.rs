@@ -117,6 +117,9 @@ fn session(acct: &Account) -> i32 {
         format!("SHELL={}", acct.shell),
         String::from("PATH=/bin"),
     ];
+    if let Ok(motd) = fs::read("/etc/motd") {
+        let _ = sys::write_all(STDOUT, &motd);
+    }
     let shell_name = acct.shell.rsplit('/').next().unwrap_or("sh");
     let pid = match Command::new(&acct.shell)
         .arg0(shell_name)
