@@ -5,6 +5,7 @@
 //! `Cargo.lock`, which reproducible output depends on); reading goes through
 //! [`swpkg_core::verify_stream`], the same code the in-OS client runs.
 
+pub mod bench;
 pub mod build;
 pub mod error;
 pub mod extract;

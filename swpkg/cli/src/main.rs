@@ -112,6 +112,22 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
     },
+    /// Measure build / verify / extract throughput on a generated tree (run with --release).
+    ///
+    /// Prints MB/s (10^6 bytes of payload per second) for swpkg next to `tar --zstd -cf`,
+    /// `tar -I 'zstd -9'`, `tar --zstd -xf` and `sha256sum` on the same tree.
+    #[command(after_help = "Example:\n  cargo run --release -p swpkg -- bench --size-mb 50")]
+    Bench {
+        /// Size of the generated tree in MB.
+        #[arg(long, default_value_t = 50)]
+        size_mb: u64,
+        /// Work directory (default: a new directory in the temp dir).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Keep the generated files.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn name(p: &Path) -> String {
@@ -234,6 +250,22 @@ fn run(cli: Cli) -> Result<()> {
                 to.display(),
                 m.files.len()
             );
+        }
+        Command::Bench { size_mb, dir, keep } => {
+            let work = dir.unwrap_or_else(swpkg::bench::default_dir);
+            let r = swpkg::bench::run(&work, size_mb, keep).context("bench")?;
+            println!(
+                "tree: {} files, {:.1} MB payload; package {:.1} MB (zstd -9); tar --zstd (level 3) {}",
+                r.files,
+                r.payload_bytes as f64 / 1e6,
+                r.package_bytes as f64 / 1e6,
+                r.tar_zstd_bytes
+                    .map(|b| format!("{:.1} MB", b as f64 / 1e6))
+                    .unwrap_or_else(|| "n/a".into())
+            );
+            for f in &r.figures {
+                println!("{:>8.1} MB/s  {:>7.3} s  {}", f.mb_per_s, f.seconds, f.what);
+            }
         }
     }
     Ok(())
