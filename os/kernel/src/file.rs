@@ -37,14 +37,13 @@ pub enum FileObj {
 /// An open file description (shared between `dup`ed descriptors and across `spawn`).
 pub struct OpenFile {
     pub obj: FileObj,
-    pub offset: u64,
     /// Status flags (`O_APPEND`, `O_NONBLOCK`, access mode).
     pub flags: u32,
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        match &self.obj {
+        match core::mem::replace(&mut self.obj, FileObj::Null) {
             FileObj::PipeRead(p) => {
                 p.lock().readers -= 1;
                 io_event();
@@ -53,6 +52,7 @@ impl Drop for OpenFile {
                 p.lock().writers -= 1;
                 io_event();
             }
+            FileObj::Vfs(h) => crate::fs::close(h),
             _ => {}
         }
     }
@@ -70,11 +70,7 @@ pub struct Fd {
 
 /// Make a new open file.
 pub fn new_file(obj: FileObj, flags: u32) -> FileRef {
-    Arc::new(Mutex::new(OpenFile {
-        obj,
-        offset: 0,
-        flags,
-    }))
+    Arc::new(Mutex::new(OpenFile { obj, flags }))
 }
 
 /// Create a pipe: (read end, write end).

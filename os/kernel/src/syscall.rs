@@ -157,22 +157,10 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 let f = fd_of(me, a[0])?;
                 auth::check_seek(f.rights)?;
                 let mut of = f.file.lock();
-                let size = match &of.obj {
-                    FileObj::Vfs(v) => fs::size(v)?,
-                    _ => return Err(Errno::ESPIPE),
-                };
-                let base = match a[2] as u32 {
-                    SEEK_SET => 0i64,
-                    SEEK_CUR => of.offset as i64,
-                    SEEK_END => size as i64,
-                    _ => return Err(Errno::EINVAL),
-                };
-                let new = base.checked_add(a[1] as i64).ok_or(Errno::EINVAL)?;
-                if new < 0 {
-                    return Err(Errno::EINVAL);
+                match &mut of.obj {
+                    FileObj::Vfs(h) => ok(fs::seek(h, a[1] as i64, a[2] as u32)? as usize),
+                    _ => err(Errno::ESPIPE),
                 }
-                of.offset = new as u64;
-                ok(new as usize)
             }
             nr::FSTAT => {
                 let f = fd_of(me, a[0])?;
@@ -181,7 +169,7 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                     FileObj::Console => dev_stat(S_IFCHR | 0o620, 1),
                     FileObj::Null => dev_stat(S_IFCHR | 0o666, 2),
                     FileObj::PipeRead(_) | FileObj::PipeWrite(_) => dev_stat(S_IFIFO | 0o600, 0),
-                    FileObj::Vfs(v) => fs::fstat(v)?,
+                    FileObj::Vfs(h) => fs::fstat(h)?,
                 };
                 space(me).write_val(a[1], &st)?;
                 ok(0)
@@ -228,14 +216,14 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 let len = (a[2] as usize).min(IO_CHUNK);
                 let mut buf = vec![0u8; len];
                 let n = {
+                    // Check the destination first so no entries are skipped on EFAULT.
+                    space(me).write(a[1], &buf)?;
                     let mut of = f.file.lock();
-                    let mut pos = of.offset;
-                    let n = match &of.obj {
-                        FileObj::Vfs(v) => fs::getdents(v, &mut pos, &mut buf)?,
+                    let n = match &mut of.obj {
+                        FileObj::Vfs(h) => fs::getdents(h, &mut buf)?,
                         _ => return Err(Errno::ENOTDIR),
                     };
                     space(me).write(a[1], &buf[..n])?;
-                    of.offset = pos;
                     n
                 };
                 ok(n)
@@ -266,8 +254,8 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
             nr::FTRUNCATE => {
                 let f = fd_of(me, a[0])?;
                 auth::check_write(f.rights)?;
-                match &f.file.lock().obj {
-                    FileObj::Vfs(v) => fs::truncate(v, a[1])?,
+                match &mut f.file.lock().obj {
+                    FileObj::Vfs(h) => fs::truncate(h, a[1])?,
                     _ => return Err(Errno::EINVAL),
                 }
                 ok(0)
@@ -536,6 +524,10 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                         let mut of = f.file.lock();
                         let keep = of.flags & !(O_APPEND | O_NONBLOCK);
                         of.flags = keep | (a[2] as u32 & (O_APPEND | O_NONBLOCK));
+                        let flags = of.flags;
+                        if let FileObj::Vfs(h) = &mut of.obj {
+                            h.set_status_flags(flags);
+                        }
                         ok(0)
                     }
                     _ => err(Errno::EINVAL),
@@ -597,7 +589,7 @@ fn sys_read(k: &mut Kernel, me: &mut Process, fd: u64, buf: u64, len: u64) -> Re
     let mut kbuf = vec![0u8; len];
     let mut of = f.file.lock();
     let nonblock = of.flags & O_NONBLOCK != 0;
-    let n = match &of.obj {
+    let n = match &mut of.obj {
         FileObj::Console => match k.ldisc.read(&mut kbuf) {
             ReadResult::Data(n) => n,
             ReadResult::Eof => 0,
@@ -611,11 +603,7 @@ fn sys_read(k: &mut Kernel, me: &mut Process, fd: u64, buf: u64, len: u64) -> Re
             PipeIo::WouldBlock => return Ok(Block(WaitOn::Io)),
         },
         FileObj::PipeWrite(_) => return Err(Errno::EBADF),
-        FileObj::Vfs(v) => {
-            let n = fs::read(v, of.offset, &mut kbuf)?;
-            of.offset += n as u64;
-            n
-        }
+        FileObj::Vfs(h) => fs::read(h, &mut kbuf)?,
     };
     drop(of);
     space(me).write(buf, &kbuf[..n])?;
@@ -630,7 +618,7 @@ fn sys_write(me: &mut Process, fd: u64, buf: u64, len: u64) -> Result<Sys, Errno
     space(me).read(buf, &mut kbuf)?;
     let mut of = f.file.lock();
     let nonblock = of.flags & O_NONBLOCK != 0;
-    let n = match &of.obj {
+    let n = match &mut of.obj {
         FileObj::Console => {
             uart::write_bytes(&kbuf);
             len
@@ -642,16 +630,7 @@ fn sys_write(me: &mut Process, fd: u64, buf: u64, len: u64) -> Result<Sys, Errno
             PipeIo::WouldBlock if nonblock => return Err(Errno::EAGAIN),
             PipeIo::WouldBlock => return Ok(Block(WaitOn::Io)),
         },
-        FileObj::Vfs(v) => {
-            let off = if of.flags & O_APPEND != 0 {
-                fs::size(v)?
-            } else {
-                of.offset
-            };
-            let n = fs::write(v, off, &kbuf)?;
-            of.offset = off + n as u64;
-            n
-        }
+        FileObj::Vfs(h) => fs::write(h, &kbuf)?,
     };
     Ok(ok(n))
 }
