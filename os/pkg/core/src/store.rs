@@ -272,10 +272,11 @@ impl<'a, P: Platform> Store<'a, P> {
         r
     }
 
-    /// Remove the staging and cache directories when they are empty, so an idle store holds
-    /// only the store, the generations and `current`.
+    /// Remove the staging and cache directories (and `/pkg` itself) when they are empty, so an
+    /// idle store holds only the store, the generations and `current`, and a failed first
+    /// install leaves no trace.
     pub fn tidy(&mut self) {
-        for dir in [layout::STAGING, layout::CACHE] {
+        for dir in [layout::STAGING, layout::CACHE, layout::PKG] {
             if let Ok(names) = self.p.list(dir) {
                 if names.is_empty() {
                     let _ = self.p.remove_dir_all(dir);

@@ -1,0 +1,727 @@
+//! Host end-to-end tests of `pkg --root`: real packages (swpkg host library), a real signed
+//! repository (catalog-repo), served over real HTTP on 127.0.0.1 by a tiny server thread that
+//! supports `Range` and can misbehave (truncate, stall) on request.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use catalog_core::index::PackageMeta;
+use catalog_core::Compat;
+use catalog_repo::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
+use ed25519_dalek::SigningKey;
+
+const SEED: [u8; 32] = [42u8; 32];
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+// ---- the HTTP server ----------------------------------------------------------------------
+
+#[derive(Default)]
+struct ServerState {
+    /// Path substrings whose next request is cut off half-way (once each).
+    truncate_once: HashSet<String>,
+    /// Path substring whose requests never get an answer.
+    stall: Option<String>,
+    /// (path, Range header) of every request.
+    log: Vec<(String, Option<String>)>,
+}
+
+struct Server {
+    base: String,
+    state: Arc<Mutex<ServerState>>,
+}
+
+impl Server {
+    fn start(dir: PathBuf) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/repo", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(ServerState::default()));
+        let st = state.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let (dir, st) = (dir.clone(), st.clone());
+                thread::spawn(move || {
+                    let _ = serve(conn, &dir, &st);
+                });
+            }
+        });
+        Server { base, state }
+    }
+
+    fn requests_with_range(&self) -> Vec<(String, Option<String>)> {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|(_, r)| r.is_some())
+            .cloned()
+            .collect()
+    }
+}
+
+fn serve(mut conn: TcpStream, dir: &Path, st: &Mutex<ServerState>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut range = None;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.eq_ignore_ascii_case("range") {
+                range = Some(v.trim().to_string());
+            }
+        }
+    }
+    let (truncate, stall) = {
+        let mut s = st.lock().unwrap();
+        s.log.push((path.clone(), range.clone()));
+        let t = s
+            .truncate_once
+            .iter()
+            .find(|k| path.contains(k.as_str()))
+            .cloned();
+        if let Some(k) = &t {
+            s.truncate_once.remove(k);
+        }
+        (
+            t.is_some(),
+            s.stall.as_ref().is_some_and(|k| path.contains(k.as_str())),
+        )
+    };
+    if stall {
+        thread::sleep(Duration::from_secs(6));
+        return Ok(());
+    }
+    let rel = path.strip_prefix("/repo/").unwrap_or("");
+    let file = dir.join(rel);
+    let Ok(body) =
+        fs::read(&file)
+            .map_err(|_| ())
+            .and_then(|b| if rel.is_empty() { Err(()) } else { Ok(b) })
+    else {
+        conn.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        )?;
+        return Ok(());
+    };
+    let len = body.len();
+    let start = range
+        .as_deref()
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n < len);
+    let (head, part) = match start {
+        Some(n) => (
+            format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {n}-{}/{len}\r\nConnection: close\r\n\r\n",
+                len - n,
+                len - 1
+            ),
+            &body[n..],
+        ),
+        None => (format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"), &body[..]),
+    };
+    conn.write_all(head.as_bytes())?;
+    if truncate {
+        conn.write_all(&part[..part.len() / 2])?;
+        conn.flush()?;
+        return conn.shutdown(std::net::Shutdown::Both);
+    }
+    conn.write_all(part)
+}
+
+// ---- packages and repository ----------------------------------------------------------------
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    work: PathBuf,
+    root: PathBuf,
+    repo_dir: PathBuf,
+    pub_key: PathBuf,
+    server: Server,
+    repo: Repository,
+    tuf_key: KeyPair,
+}
+
+fn build_pkg(
+    work: &Path,
+    name: &str,
+    version: &str,
+    deps: &[(&str, &str)],
+    files: &[(&str, &str)],
+    seed: [u8; 32],
+) -> PathBuf {
+    let stage = work.join(format!("stage-{name}-{version}"));
+    let _ = fs::remove_dir_all(&stage);
+    for (p, content) in files {
+        let f = stage.join(p);
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
+        fs::write(&f, content).unwrap();
+        if p.starts_with("bin/") {
+            fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    let mut toml = format!(
+        "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"the {name} test package\"\nlicense = \"MIT\"\n"
+    );
+    if !deps.is_empty() {
+        toml.push_str("[depends]\n");
+        for (d, r) in deps {
+            toml.push_str(&format!("{d} = \"{r}\"\n"));
+        }
+    }
+    let mf = work.join(format!("{name}-{version}.toml"));
+    fs::write(&mf, toml).unwrap();
+    let out = work.join(format!("{name}-{version}.swpkg"));
+    let key = SigningKey::from_bytes(&seed);
+    swpkg::build_package(&mf, &stage, &key, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+    out
+}
+
+impl Fixture {
+    fn new(consistent: bool, expiry: Expiry, publish_time: i64) -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let work = tmp.path().join("work");
+        let root = tmp.path().join("sysroot");
+        let repo_dir = tmp.path().join("served");
+        fs::create_dir_all(&work).unwrap();
+        let tuf_key = KeyPair::from_seed(SEED);
+        let pub_key = work.join("repo-root.pub");
+        fs::write(
+            &pub_key,
+            swpkg_core::format_public_key(&SigningKey::from_bytes(&SEED).verifying_key()),
+        )
+        .unwrap();
+        let spec = RootSpec {
+            root: RoleSpec::of(&[&tuf_key], 1),
+            timestamp: RoleSpec::of(&[&tuf_key], 1),
+            snapshot: RoleSpec::of(&[&tuf_key], 1),
+            targets: RoleSpec::of(&[&tuf_key], 1),
+        };
+        let repo = Repository::create(
+            &repo_dir,
+            &spec,
+            &[&tuf_key],
+            consistent,
+            expiry,
+            &Compat::swiftos(),
+            publish_time,
+        )
+        .unwrap();
+        let server = Server::start(repo_dir.clone());
+        let mut f = Fixture {
+            _tmp: tmp,
+            work,
+            root,
+            repo_dir,
+            pub_key,
+            server,
+            repo,
+            tuf_key,
+        };
+        f.add(
+            "libgreet",
+            "1.0.0",
+            &[],
+            &[("lib/greet.txt", "hello from libgreet 1.0\n")],
+            SEED,
+        );
+        f.add(
+            "hello",
+            "1.0.0",
+            &[("libgreet", "^1")],
+            &[("bin/hello", "#!/bin/sh\necho hello 1.0\n")],
+            SEED,
+        );
+        f.publish(publish_time);
+        f
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        version: &str,
+        deps: &[(&str, &str)],
+        files: &[(&str, &str)],
+        seed: [u8; 32],
+    ) {
+        let path = build_pkg(&self.work, name, version, deps, files, seed);
+        let bytes = fs::read(&path).unwrap();
+        let meta = PackageMeta {
+            name: name.into(),
+            version: version.into(),
+            deps: deps
+                .iter()
+                .map(|(d, r)| (d.to_string(), r.to_string()))
+                .collect(),
+            description: format!("the {name} test package"),
+            size: files.iter().map(|(_, c)| c.len() as u64).sum(),
+            arch: "aarch64".into(),
+            abi: swiftos_abi::ABI_VERSION,
+        };
+        self.repo.add_package(&meta, &bytes).unwrap();
+    }
+
+    fn publish(&mut self, at: i64) {
+        let k = [&self.tuf_key];
+        self.repo
+            .publish(
+                &Signers {
+                    targets: &k,
+                    snapshot: &k,
+                    timestamp: &k,
+                },
+                at,
+            )
+            .unwrap();
+    }
+
+    fn pkg(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_pkg"))
+            .arg("--root")
+            .arg(&self.root)
+            .args(["--timeout", "2"])
+            .args(args)
+            .output()
+            .unwrap();
+        let so = String::from_utf8_lossy(&out.stdout).into_owned();
+        let se = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.success(), so, se)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (ok, so, se) = self.pkg(args);
+        assert!(ok, "pkg {args:?} failed:\nstdout: {so}\nstderr: {se}");
+        so
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let (ok, so, se) = self.pkg(args);
+        assert!(!ok, "pkg {args:?} should fail:\nstdout: {so}\nstderr: {se}");
+        se
+    }
+
+    fn setup_client(&self) {
+        self.ok(&[
+            "repo",
+            "set",
+            &self.server.base,
+            "--root-key",
+            self.pub_key.to_str().unwrap(),
+        ]);
+        self.ok(&["update"]);
+    }
+
+    /// Every file, directory and symlink under the root with content and mode.
+    fn tree(&self) -> BTreeMap<String, String> {
+        tree_of(&self.root)
+    }
+
+    fn read_root(&self, rel: &str) -> String {
+        fs::read_to_string(self.root.join(rel)).unwrap()
+    }
+}
+
+fn tree_of(root: &Path) -> BTreeMap<String, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd {
+            let e = e.unwrap();
+            let p = e.path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let mode = m.permissions().mode() & 0o7777;
+            if m.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    format!("link {}", fs::read_link(&p).unwrap().display()),
+                );
+            } else if m.is_dir() {
+                out.insert(rel, format!("dir {mode:o}"));
+                walk(base, &p, out);
+            } else {
+                let bytes = fs::read(&p).unwrap();
+                out.insert(rel, format!("file {mode:o} {}", digest(&bytes)));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn digest(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(b);
+    d.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Assert two trees are identical, printing only the differences.
+#[track_caller]
+fn same_tree(after: &BTreeMap<String, String>, before: &BTreeMap<String, String>) {
+    let mut diffs = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => diffs.push(format!("missing {k}")),
+            Some(w) if w != v => diffs.push(format!("changed {k}")),
+            _ => {}
+        }
+    }
+    for k in after.keys() {
+        if !before.contains_key(k) {
+            diffs.push(format!("new {k}"));
+        }
+    }
+    assert!(diffs.is_empty(), "tree changed: {diffs:#?}");
+}
+
+fn installed(f: &Fixture) -> String {
+    f.ok(&["list"])
+}
+
+// ---- the tests ------------------------------------------------------------------------------
+
+#[test]
+fn install_upgrade_rollback_remove_over_http() {
+    let mut f = Fixture::new(true, Expiry::default(), now());
+    f.setup_client();
+
+    let s = f.ok(&["search", "hello"]);
+    assert!(s.contains("hello 1.0.0"), "{s}");
+    let s = f.ok(&["info", "hello"]);
+    assert!(
+        s.contains("depends: libgreet ^1") && s.contains("installed: no"),
+        "{s}"
+    );
+
+    let s = f.ok(&["install", "hello"]);
+    assert!(
+        s.contains("+ hello 1.0.0")
+            && s.contains("+ libgreet 1.0.0")
+            && s.contains("generation 0 -> 1"),
+        "{s}"
+    );
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+    assert_eq!(
+        f.read_root("pkg/store/hello-1.0.0/root/bin/hello"),
+        "#!/bin/sh\necho hello 1.0\n"
+    );
+    let mode = fs::metadata(f.root.join("pkg/store/hello-1.0.0/root/bin/hello"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o755);
+    assert_eq!(f.read_root("pkg/current"), "1\n");
+    let s = f.ok(&["files", "hello"]);
+    assert!(s.contains("/bin/hello"), "{s}");
+    // Idle store: no staging or cache leftovers.
+    assert!(!f.root.join("pkg/staging").exists() && !f.root.join("pkg/cache").exists());
+
+    // Removing a needed package is refused and changes nothing.
+    let before = f.tree();
+    let e = f.fails(&["remove", "libgreet"]);
+    assert!(
+        e.contains("libgreet is needed by hello 1.0.0") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+
+    // Publish newer versions; update; upgrade.
+    f.add(
+        "libgreet",
+        "1.1.0",
+        &[],
+        &[("lib/greet.txt", "hello from libgreet 1.1\n")],
+        SEED,
+    );
+    f.add(
+        "hello",
+        "1.1.0",
+        &[("libgreet", "^1.1")],
+        &[("bin/hello", "#!/bin/sh\necho hello 1.1\n")],
+        SEED,
+    );
+    f.publish(now());
+    f.ok(&["update"]);
+    let s = f.ok(&["upgrade"]);
+    assert!(
+        s.contains("+ hello 1.1.0")
+            && s.contains("- hello 1.0.0")
+            && s.contains("generation 1 -> 2"),
+        "{s}"
+    );
+    assert_eq!(installed(&f), "hello 1.1.0\nlibgreet 1.1.0 (dependency)\n");
+    let s = f.ok(&["upgrade"]);
+    assert!(s.contains("nothing to do"), "{s}");
+    assert_eq!(f.read_root("pkg/current"), "2\n");
+
+    // Rollback returns to generation 1 exactly.
+    let s = f.ok(&["rollback"]);
+    assert!(s.contains("generation 2 -> 1"), "{s}");
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+    let s = f.ok(&["list", "--generations"]);
+    assert!(
+        s.contains("* generation 1") && s.contains("  generation 2"),
+        "{s}"
+    );
+
+    // Remove: the dependency nothing needs any more goes too.
+    let s = f.ok(&["remove", "hello"]);
+    assert!(
+        s.contains("- hello 1.0.0")
+            && s.contains("- libgreet 1.0.0")
+            && s.contains("generation 1 -> 3"),
+        "{s}"
+    );
+    assert_eq!(installed(&f), "no packages installed\n");
+    // Rolling back again restores generation 1.
+    f.ok(&["rollback"]);
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+}
+
+#[test]
+fn local_file_install_checks_key_and_dependencies() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    let lib = build_pkg(
+        &f.work,
+        "libgreet",
+        "2.0.0",
+        &[],
+        &[("lib/greet.txt", "v2\n")],
+        SEED,
+    );
+    let app = build_pkg(
+        &f.work,
+        "app",
+        "0.1.0",
+        &[("libgreet", ">=2")],
+        &[("bin/app", "x\n")],
+        SEED,
+    );
+    let key = f.pub_key.to_str().unwrap();
+    // Missing dependency: refused, nothing changed.
+    let before = f.tree();
+    let e = f.fails(&["install", app.to_str().unwrap(), "--key", key]);
+    assert!(
+        e.contains("app needs libgreet >=2, which is not installed")
+            && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+    // Wrong key: refused.
+    let other = f.work.join("other.pub");
+    fs::write(
+        &other,
+        swpkg_core::format_public_key(&SigningKey::from_bytes(&[7u8; 32]).verifying_key()),
+    )
+    .unwrap();
+    let e = f.fails(&[
+        "install",
+        lib.to_str().unwrap(),
+        "--key",
+        other.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("signature does not verify") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+    // Right key, in dependency order.
+    f.ok(&["install", lib.to_str().unwrap(), "--key", key]);
+    f.ok(&["install", app.to_str().unwrap(), "--key", key]);
+    assert_eq!(installed(&f), "app 0.1.0\nlibgreet 2.0.0\n");
+    assert_eq!(f.read_root("pkg/store/app-0.1.0/root/bin/app"), "x\n");
+}
+
+#[test]
+fn truncated_download_is_resumed_on_retry() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    f.setup_client();
+    f.server
+        .state
+        .lock()
+        .unwrap()
+        .truncate_once
+        .insert("hello-1.0.0.swpkg".into());
+    let before = f.tree();
+    let e = f.fails(&["install", "hello"]);
+    assert!(
+        e.contains("download of hello-1.0.0.swpkg stopped after"),
+        "{e}"
+    );
+    assert!(e.contains("run the command again to resume"), "{e}");
+    // The installed state is untouched; only the resumable partial download was kept.
+    let mut after = f.tree();
+    let part: Vec<String> = after
+        .keys()
+        .filter(|k| k.starts_with("pkg/cache"))
+        .cloned()
+        .collect();
+    assert!(
+        part.iter().any(|k| k.ends_with("hello-1.0.0.swpkg.part")),
+        "{part:?}"
+    );
+    for k in part {
+        after.remove(&k);
+    }
+    if !before.contains_key("pkg") {
+        assert_eq!(after.remove("pkg").as_deref(), Some("dir 755"));
+    }
+    same_tree(&after, &before);
+
+    let s = f.ok(&["install", "hello"]);
+    assert!(s.contains("resuming hello-1.0.0.swpkg at byte"), "{s}");
+    let ranged = f.server.requests_with_range();
+    assert!(
+        ranged
+            .iter()
+            .any(|(p, r)| p.ends_with("hello-1.0.0.swpkg") && r.as_deref() != Some("bytes=0-")),
+        "{ranged:?}"
+    );
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+    assert!(!f.root.join("pkg/cache").exists());
+}
+
+#[test]
+fn stalled_server_times_out_and_changes_nothing() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    f.setup_client();
+    f.server.state.lock().unwrap().stall = Some("packages/".into());
+    let before = f.tree();
+    let t0 = std::time::Instant::now();
+    let e = f.fails(&["install", "hello"]);
+    assert!(
+        e.contains("timed out") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    assert!(
+        t0.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        t0.elapsed()
+    );
+    same_tree(&f.tree(), &before);
+}
+
+#[test]
+fn tampered_package_is_refused_and_nothing_changes() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "libgreet"]);
+    let p = f.repo_dir.join("targets/packages/hello-1.0.0.swpkg");
+    let mut bytes = fs::read(&p).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x55;
+    fs::write(&p, &bytes).unwrap();
+    let before = f.tree();
+    let e = f.fails(&["install", "hello"]);
+    assert!(
+        e.starts_with(
+            "pkg: install hello: package hello-1.0.0.swpkg sha256 mismatch (repository says "
+        ),
+        "{e}"
+    );
+    assert!(e.trim_end().ends_with("; nothing was changed"), "{e}");
+    same_tree(&f.tree(), &before);
+}
+
+#[test]
+fn correctly_published_package_with_wrong_signer_is_refused() {
+    let mut f = Fixture::new(false, Expiry::default(), now());
+    // The repository metadata is valid, but the package manifest is signed by another key.
+    f.add("evil", "1.0.0", &[], &[("bin/evil", "boom\n")], [9u8; 32]);
+    f.publish(now());
+    f.setup_client();
+    let before = f.tree();
+    let e = f.fails(&["install", "evil"]);
+    assert!(
+        e.contains("manifest signature does not verify") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+}
+
+#[test]
+fn expired_metadata_is_refused() {
+    // Published two days ago: the timestamp (1 day) has expired.
+    let f = Fixture::new(false, Expiry::default(), now() - 2 * 86_400);
+    f.ok(&[
+        "repo",
+        "set",
+        &f.server.base,
+        "--root-key",
+        f.pub_key.to_str().unwrap(),
+    ]);
+    let before = f.tree();
+    let e = f.fails(&["update"]);
+    assert!(e.contains("expired") && e.contains("timestamp"), "{e}");
+    same_tree(&f.tree(), &before);
+    let e = f.fails(&["install", "hello"]);
+    assert!(e.contains("run `pkg update` first"), "{e}");
+    same_tree(&f.tree(), &before);
+}
+
+#[test]
+fn corrupt_store_records_give_clear_errors() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "hello"]);
+    let gen = f.root.join("pkg/generations/1.json");
+    let good = fs::read(&gen).unwrap();
+    for garbage in [
+        &b""[..],
+        b"{",
+        b"\xff\xfe\x00",
+        &good[..good.len() / 2],
+        b"{\"format\":1}",
+    ] {
+        fs::write(&gen, garbage).unwrap();
+        let before = f.tree();
+        let e = f.fails(&["list"]);
+        assert!(e.contains("/pkg/generations/1.json is corrupt"), "{e}");
+        let e = f.fails(&["install", "libgreet"]);
+        assert!(e.contains("/pkg/generations/1.json is corrupt"), "{e}");
+        same_tree(&f.tree(), &before);
+    }
+    fs::write(&gen, &good).unwrap();
+    fs::write(f.root.join("pkg/current"), "banana\n").unwrap();
+    let e = f.fails(&["list"]);
+    assert!(e.contains("/pkg/current is corrupt"), "{e}");
+    fs::write(f.root.join("pkg/current"), "1\n").unwrap();
+    fs::write(f.root.join("etc/pkg/repo.json"), "nonsense").unwrap();
+    let e = f.fails(&["install", "hello"]);
+    assert!(e.contains("/etc/pkg/repo.json is corrupt"), "{e}");
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pkg"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("Examples:") && s.contains("repo set") && s.contains("rollback"),
+        "{s}"
+    );
+}
