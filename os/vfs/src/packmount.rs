@@ -9,14 +9,24 @@ use swiftos_packfs::{BlockDevice, Image};
 
 /// A packed image mounted read-only (the base image at `/`, package payloads later).
 /// Inode numbers are the image's inode indices plus one (so no entry has inode 0).
+///
+/// Whole-file reads ([`FileSystem::read_all`], used to load programs) check the file's SHA-256
+/// the first time each file is read; the result is remembered, so a program is hashed once per
+/// mount, not on every `exec`.
 pub struct PackFs<B> {
     image: Image<B>,
+    /// One bit per inode: data already checked against its SHA-256.
+    verified: Vec<u64>,
 }
 
 impl<B: BlockDevice> PackFs<B> {
     /// Wrap an opened image.
     pub fn new(image: Image<B>) -> Self {
-        PackFs { image }
+        let words = (image.inode_count() as usize).div_ceil(64);
+        PackFs {
+            image,
+            verified: alloc::vec![0; words],
+        }
     }
     /// The image.
     pub fn image(&self) -> &Image<B> {
@@ -76,8 +86,20 @@ impl<B: BlockDevice + Send> FileSystem for PackFs<B> {
         if n.size > limit {
             return Err(Errno::EFBIG);
         }
-        // Whole-file reads (program loading) are checked against the recorded SHA-256.
-        self.image.read_file_verified(i).map_err(|e| e.errno())
+        let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
+        if self.verified[word] & bit != 0 {
+            let mut v = Vec::new();
+            v.try_reserve_exact(n.size as usize)
+                .map_err(|_| Errno::ENOMEM)?;
+            v.resize(n.size as usize, 0);
+            let got = self.image.read_at(i, 0, &mut v).map_err(|e| e.errno())?;
+            v.truncate(got);
+            return Ok(v);
+        }
+        // First whole-file read (program loading): check the recorded SHA-256.
+        let data = self.image.read_file_verified(i).map_err(|e| e.errno())?;
+        self.verified[word] |= bit;
+        Ok(data)
     }
 
     fn readdir(&mut self, dir: Ino, index_in_dir: u64) -> Result<Option<DirEntry>, Errno> {

@@ -463,6 +463,10 @@ fn executables() {
     let mut v = vfs();
     let u = user();
     assert_eq!(&v.read_executable(&u, "/bin/sh").unwrap()[..4], b"\x7fELF");
+    // The second load skips the (already done) checksum and returns the same bytes.
+    let first = v.read_executable(&u, "/bin/big").unwrap();
+    assert_eq!(v.read_executable(&u, "/bin/big").unwrap(), first);
+    assert_eq!(first, vec![9u8; 70_000]);
     assert_eq!(v.read_executable(&u, "/bin/notexec"), Err(Errno::EACCES));
     assert_eq!(v.read_executable(&u, "/bin"), Err(Errno::EACCES));
     assert_eq!(v.read_executable(&u, "/bin/nope"), Err(Errno::ENOENT));
