@@ -55,9 +55,12 @@ pub fn mount_base(disk: Disk) -> Result<(u32, u64), swiftos_packfs::Error> {
     let img = Image::open(disk)?;
     let n = img.inode_count();
     let size = img.header().image_size;
+    // /tmp and whole-file reads live on the kernel heap: keep each to a quarter of it.
+    let quarter = crate::mm::heap_size() / 4;
     let opts = VfsOptions {
         clock: wall_clock_secs,
-        ..VfsOptions::default()
+        tmp_limit: quarter as usize,
+        max_whole_file: quarter,
     };
     *VFS.lock() = Some(Vfs::with_options(img, opts));
     Ok((n, size))

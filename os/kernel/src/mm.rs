@@ -8,8 +8,14 @@ use swiftos_kcore::frame::FrameAllocator;
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();
 
-/// Kernel heap size.
-pub const HEAP_SIZE: u64 = 32 << 20;
+/// Kernel heap size (set at boot: a quarter of RAM, at least 32 MiB). The heap holds `/tmp`
+/// contents and whole executables while they are loaded, so their limits derive from it.
+static HEAP_SIZE: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The kernel heap size in bytes.
+pub fn heap_size() -> u64 {
+    HEAP_SIZE.load(core::sync::atomic::Ordering::Relaxed)
+}
 
 /// Physical frames for user memory and page tables.
 pub static FRAMES: Mutex<Option<FrameAllocator>> = Mutex::new(None);
@@ -22,11 +28,14 @@ extern "C" {
 pub fn init(mem_base: u64, mem_size: u64) -> (usize, usize) {
     let kend = core::ptr::addr_of!(__kernel_end) as u64;
     let heap_start = (kend + 0xfff) & !0xfff;
-    // SAFETY: [heap_start, heap_start + HEAP_SIZE) is RAM after the kernel image, mapped by the
+    let heap = (mem_size / 4).max(32 << 20) & !0xfff;
+    HEAP_SIZE.store(heap, core::sync::atomic::Ordering::Relaxed);
+    // SAFETY: [heap_start, heap_start + heap) is RAM after the kernel image, mapped by the
     // boot tables and used by nothing else (the frame allocator starts after it).
-    unsafe { HEAP.lock().init(heap_start as *mut u8, HEAP_SIZE as usize) };
-    let free_start = arch::virt_to_phys(heap_start + HEAP_SIZE);
-    let free_end = mem_base + mem_size;
+    unsafe { HEAP.lock().init(heap_start as *mut u8, heap as usize) };
+    let free_start = arch::virt_to_phys(heap_start + heap);
+    // The boot tables map physical 1 GiB..4 GiB; RAM above that is left unused.
+    let free_end = (mem_base + mem_size).min(4 << 30);
     let fa = FrameAllocator::new(free_start, free_end);
     let counts = (fa.total(), fa.free_count());
     *FRAMES.lock() = Some(fa);

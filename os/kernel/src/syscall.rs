@@ -485,7 +485,7 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 let (free, total) = mm::frame_stats();
                 let info = SysInfo {
                     uptime_ns: time::monotonic_ns(),
-                    mem_total: (total as u64 + mm::HEAP_SIZE / 4096) * 4096,
+                    mem_total: (total as u64 + mm::heap_size() / 4096) * 4096,
                     mem_free: free as u64 * 4096,
                     idle_ns: k.idle_ns,
                     nprocs: k

@@ -111,7 +111,7 @@ boot_l0: .space 4096
 .global boot_l1
 boot_l1: .space 4096
 .balign 16
-boot_stack: .space 0x10000
+boot_stack: .space 0x40000
 .global boot_stack_top
 boot_stack_top:
 "#,
