@@ -479,6 +479,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn string_escapes_are_minimal() {
+        let mut m = sample();
+        m.description = "q\"b\\c\u{1f}\u{8}\n\u{7f}é".into();
+        let bytes = m.to_canonical_bytes();
+        let s = core::str::from_utf8(&bytes).unwrap();
+        let expected = "\"description\":\"q\\\"b\\\\c\\u001f\\b\\n\u{7f}é\"";
+        assert!(s.contains(expected), "{s}");
+        assert_eq!(Manifest::from_canonical_bytes(&bytes, &Limits::DEFAULT), Ok(m));
+        // The same text with an unnecessary escape is not canonical.
+        let alt = s.replace("é", "\\u00e9");
+        assert_eq!(
+            Manifest::from_canonical_bytes(alt.as_bytes(), &Limits::DEFAULT),
+            Err(PackageError::NonCanonicalManifest)
+        );
+    }
+
+    #[test]
     fn non_canonical_is_refused() {
         let bytes = sample().to_canonical_bytes();
         let mut spaced = bytes.clone();
