@@ -80,6 +80,7 @@ struct Frame {
     cursor: usize,
     agenda_len: usize,
     log_len: usize,
+    conflicts: Vec<usize>,
 }
 
 impl Universe {
@@ -153,9 +154,12 @@ impl Universe {
             agenda.push(id);
         }
         let mut frames: Vec<Frame> = Vec::new();
+        let mut level: Vec<usize> = vec![0; n];
         let mut failure: Option<String> = None;
         let mut steps = 0u64;
         let mut cursor = 0usize;
+        // Conflict-directed backjumping: every frame collects the decision levels that caused
+        // its candidates to fail; an exhausted frame jumps back to the latest of them.
         'search: loop {
             while cursor < agenda.len() && chosen[agenda[cursor]].is_some() {
                 cursor += 1;
@@ -171,8 +175,17 @@ impl Universe {
                         .all(|c| c.req.matches(&self.releases[pkg][r].version))
                 })
                 .collect();
+            let mut conflicts = Vec::new();
+            self.culprits(pkg, &cons, &level, usize::MAX, &mut conflicts);
             if candidates.is_empty() {
+                // Unreachable with forward checking, but handled: jump to the latest culprit.
                 failure.get_or_insert_with(|| self.explain(pkg, &cons, &chosen));
+                let Some(target) = conflicts.iter().copied().max() else {
+                    return Err(ResolveError::Unsatisfiable {
+                        explanation: failure.unwrap_or_default(),
+                    });
+                };
+                Self::jump(&mut frames, &mut chosen, target, &conflicts);
             } else {
                 frames.push(Frame {
                     pkg,
@@ -181,14 +194,17 @@ impl Universe {
                     cursor,
                     agenda_len: agenda.len(),
                     log_len: log.len(),
+                    conflicts,
                 });
             }
             loop {
-                let Some(frame) = frames.last_mut() else {
+                let f = frames.len().checked_sub(1);
+                let Some(f) = f else {
                     return Err(ResolveError::Unsatisfiable {
                         explanation: failure.unwrap_or_else(|| String::from("no candidates")),
                     });
                 };
+                let frame = &mut frames[f];
                 // Return to the state in which this frame's decision is taken.
                 chosen[frame.pkg] = None;
                 while log.len() > frame.log_len {
@@ -197,7 +213,13 @@ impl Universe {
                 }
                 agenda.truncate(frame.agenda_len);
                 if frame.next == frame.candidates.len() {
-                    frames.pop();
+                    let cs = core::mem::take(&mut frame.conflicts);
+                    let Some(target) = cs.iter().copied().max() else {
+                        return Err(ResolveError::Unsatisfiable {
+                            explanation: failure.unwrap_or_else(|| String::from("no candidates")),
+                        });
+                    };
+                    Self::jump(&mut frames, &mut chosen, target, &cs);
                     continue;
                 }
                 steps += 1;
@@ -208,6 +230,8 @@ impl Universe {
                 frame.next += 1;
                 let frame_cursor = frame.cursor;
                 chosen[pkg] = Some(r);
+                level[pkg] = f;
+                let mut conflict = Vec::new();
                 let mut ok = true;
                 for (d, req) in &self.releases[pkg][r].deps {
                     let d = *d;
@@ -216,26 +240,69 @@ impl Universe {
                         from: Some((pkg, r)),
                     });
                     log.push(d);
-                    let fine = match chosen[d] {
-                        Some(w) => req.matches(&self.releases[d][w].version),
-                        None => self.has_candidate(d, &cons[d]),
-                    };
-                    if !fine {
-                        failure.get_or_insert_with(|| self.explain(d, &cons, &chosen));
-                        ok = false;
-                        break;
+                    match chosen[d] {
+                        Some(w) if !req.matches(&self.releases[d][w].version) => {
+                            conflict.push(level[d]);
+                        }
+                        Some(_) => continue,
+                        None if !self.has_candidate(d, &cons[d]) => {
+                            self.culprits(d, &cons, &level, f, &mut conflict);
+                        }
+                        None => {
+                            agenda.push(d);
+                            continue;
+                        }
                     }
-                    if chosen[d].is_none() {
-                        agenda.push(d);
-                    }
+                    failure.get_or_insert_with(|| self.explain(d, &cons, &chosen));
+                    ok = false;
+                    break;
                 }
                 if ok {
                     cursor = frame_cursor + 1;
                     continue 'search;
                 }
+                frames[f].conflicts.extend(conflict);
             }
         }
         self.order(&agenda, &chosen)
+    }
+
+    /// Decision levels (below `below`) of the packages whose requirements constrain `d`.
+    fn culprits(
+        &self,
+        d: usize,
+        cons: &[Vec<Constraint<'_>>],
+        level: &[usize],
+        below: usize,
+        out: &mut Vec<usize>,
+    ) {
+        for c in &cons[d] {
+            if let Some((p, _)) = c.from {
+                let l = level[p];
+                if l < below && !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+    }
+
+    /// Drop every frame above `target` and hand the conflict set (minus `target`) to it.
+    fn jump(
+        frames: &mut Vec<Frame>,
+        chosen: &mut [Option<usize>],
+        target: usize,
+        conflicts: &[usize],
+    ) {
+        while frames.len() > target + 1 {
+            let fr = frames.pop().expect("frames above the target exist");
+            chosen[fr.pkg] = None;
+        }
+        let t = &mut frames[target];
+        for &l in conflicts {
+            if l != target && !t.conflicts.contains(&l) {
+                t.conflicts.push(l);
+            }
+        }
     }
 
     fn has_candidate(&self, id: usize, cons: &[Constraint<'_>]) -> bool {
@@ -517,5 +584,110 @@ mod tests {
             u.resolve_with_limit(&req("a", "*"), 3),
             Err(ResolveError::TooComplex { steps: 3 })
         );
+    }
+
+    /// Exhaustive check on many small random universes: the resolver finds a solution exactly
+    /// when one exists (brute force), and every solution it returns is valid.
+    type Table = Vec<Vec<(Version, Vec<(usize, VersionReq)>)>>;
+
+    #[test]
+    fn agrees_with_brute_force() {
+        let mut seed = 7u64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let reqs = ["^1", "^2", ">=1.1", "*", "=1.0.0", "<1.1", ">=2.1"];
+        let vers = ["1.0.0", "1.1.0", "2.0.0", "2.1.0"];
+        let names = ["p0", "p1", "p2", "p3", "p4", "p5"];
+        let mut solved = 0;
+        for _ in 0..600 {
+            let mut u = Universe::new();
+            let mut table: Table = vec![Vec::new(); names.len()];
+            for (i, table_i) in table.iter_mut().enumerate() {
+                for vs in vers {
+                    if rnd(4) == 0 {
+                        continue;
+                    }
+                    let mut ds: Vec<(usize, VersionReq)> = Vec::new();
+                    for j in (i + 1)..names.len() {
+                        if rnd(3) == 0 {
+                            ds.push((
+                                j,
+                                VersionReq::parse(reqs[rnd(reqs.len() as u64) as usize]).unwrap(),
+                            ));
+                        }
+                    }
+                    let named: Vec<(String, VersionReq)> = ds
+                        .iter()
+                        .map(|(j, r)| (names[*j].into(), r.clone()))
+                        .collect();
+                    u.add(names[i], v(vs), &named);
+                    table_i.push((v(vs), ds));
+                }
+            }
+            let rq = (
+                0usize,
+                VersionReq::parse(reqs[rnd(reqs.len() as u64) as usize]).unwrap(),
+            );
+            let rq2 = (
+                1usize,
+                VersionReq::parse(reqs[rnd(reqs.len() as u64) as usize]).unwrap(),
+            );
+            // Brute force over "absent or one of the versions" for every package.
+            let sizes: Vec<usize> = table.iter().map(|t| t.len() + 1).collect();
+            let total: usize = sizes.iter().product();
+            let mut exists = false;
+            for mut code in 0..total {
+                let pick: Vec<usize> = sizes
+                    .iter()
+                    .map(|s| {
+                        let x = code % s;
+                        code /= s;
+                        x
+                    })
+                    .collect();
+                let ok_req = [&rq, &rq2]
+                    .iter()
+                    .all(|q| pick[q.0] > 0 && q.1.matches(&table[q.0][pick[q.0] - 1].0));
+                let ok_deps = (0..names.len()).all(|i| {
+                    pick[i] == 0
+                        || table[i][pick[i] - 1]
+                            .1
+                            .iter()
+                            .all(|(j, r)| pick[*j] > 0 && r.matches(&table[*j][pick[*j] - 1].0))
+                });
+                if ok_req && ok_deps {
+                    exists = true;
+                    break;
+                }
+            }
+            let got = u.resolve(&[
+                (names[0].into(), rq.1.clone()),
+                (names[1].into(), rq2.1.clone()),
+            ]);
+            assert_eq!(got.is_ok(), exists, "{got:?}");
+            if let Ok(res) = got {
+                solved += 1;
+                let chosen: BTreeMap<&str, &Version> =
+                    res.packages.iter().map(|(n, v)| (n.as_str(), v)).collect();
+                assert!(rq.1.matches(chosen[names[0]]));
+                assert!(rq2.1.matches(chosen[names[1]]));
+                for (n, ver) in &res.packages {
+                    let i = names.iter().position(|x| x == n).unwrap();
+                    let rel = table[i].iter().find(|(tv, _)| tv == ver).unwrap();
+                    for (j, r) in &rel.1 {
+                        assert!(
+                            r.matches(chosen[names[*j]]),
+                            "{n} {ver} needs {} {r}",
+                            names[*j]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(solved > 50 && solved < 600, "{solved}");
     }
 }
