@@ -111,7 +111,7 @@ fn user_strings(
     let mut out = Vec::with_capacity(count as usize);
     for i in 0..count {
         let s: StrSlice = read_struct(me, ptr + i * 16)?;
-        *total += s.len as usize + 1;
+        *total = total.saturating_add((s.len as usize).saturating_add(1));
         if *total > MAX_ARG_BYTES {
             return Err(Errno::E2BIG);
         }
@@ -217,7 +217,7 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 let mut buf = vec![0u8; len];
                 let n = {
                     // Check the destination first so no entries are skipped on EFAULT.
-                    space(me).write(a[1], &buf)?;
+                    space(me).probe_writable(a[1], len as u64)?;
                     let mut of = f.file.lock();
                     let n = match &mut of.obj {
                         FileObj::Vfs(h) => fs::getdents(h, &mut buf)?,
@@ -585,7 +585,7 @@ fn sys_read(k: &mut Kernel, me: &mut Process, fd: u64, buf: u64, len: u64) -> Re
     auth::check_read(f.rights)?;
     let len = (len as usize).min(IO_CHUNK);
     // Validate the destination before consuming any input.
-    space(me).write(buf, &vec![0u8; len])?;
+    space(me).probe_writable(buf, len as u64)?;
     let mut kbuf = vec![0u8; len];
     let mut of = f.file.lock();
     let nonblock = of.flags & O_NONBLOCK != 0;

@@ -230,6 +230,25 @@ impl AddrSpace {
         Ok(())
     }
 
+    /// Check that `[addr, addr+len)` is mapped writable user memory (populating lazy pages)
+    /// without changing its contents.
+    pub fn probe_writable(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
+        UserSlice::new(addr, len).map_err(|_| Errno::EFAULT)?;
+        self.populate(addr, len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let mut va = page_down(addr);
+        while va < addr + len {
+            match pagetable::translate(&mut KMem, self.root, va) {
+                Some((_, f)) if f.write => {}
+                _ => return Err(Errno::EFAULT),
+            }
+            va += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
     /// Copy user memory `[addr, addr+out.len())` into `out`.
     pub fn read(&mut self, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
         let s = UserSlice::new(addr, out.len() as u64).map_err(|_| Errno::EFAULT)?;
