@@ -70,19 +70,24 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
             have += n as u64;
         };
         // Keep what arrived: it is the resume point of the next attempt.
-        w.finish()?;
+        let finished = w.finish();
+        if let (Ok(()), Err(e)) = (&outcome, finished) {
+            return Err(e.into());
+        }
         match outcome {
             Err(e @ Error::LengthMismatch { .. }) => {
                 let _ = p.remove_file(&part);
                 return Err(e);
             }
+            // A local write failure is reported as itself.
+            Err(e @ Error::Fs(_)) => return Err(e),
             Err(e) => {
-                p.say(&alloc::format!("{e}"));
                 return Err(Error::Incomplete {
                     file: want.file.to_string(),
                     got: have,
                     expected: want.length,
                     part,
+                    cause: e.to_string(),
                 });
             }
             Ok(()) if have < want.length => {
@@ -91,6 +96,7 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
                     got: have,
                     expected: want.length,
                     part,
+                    cause: String::from("the server closed the connection early"),
                 })
             }
             Ok(()) => {}

@@ -48,8 +48,10 @@ pub enum Error {
         found: u64,
     },
     /// The download stopped before the end; the partial file is kept for the next attempt.
-    #[error("download of {file} stopped after {got} of {expected} bytes (kept {part}; run the command again to resume)")]
+    #[error("download of {file} stopped after {got} of {expected} bytes: {cause} (kept {part}; run the command again to resume)")]
     Incomplete {
+        /// Why it stopped.
+        cause: String,
         /// File name of the package.
         file: String,
         /// Bytes now on disk.

@@ -342,10 +342,12 @@ impl Transaction {
         next: &Generation,
     ) -> Result<()> {
         store.p.create_dir_all(layout::STORE)?;
-        for s in core::mem::take(&mut self.staged) {
+        // Entries leave `staged` only once moved, so an abort still finds the rest.
+        while let Some(s) = self.staged.last().cloned() {
             let dest = layout::store_dir(&s.id);
             if store.has(&s.id)? {
                 store.p.remove_dir_all(&s.dir)?;
+                self.staged.pop();
                 continue;
             }
             if store.exists(&dest)? {
@@ -353,6 +355,7 @@ impl Transaction {
                 store.p.remove_dir_all(&dest)?;
             }
             store.p.rename(&s.dir, &dest)?;
+            self.staged.pop();
             self.created.push(dest);
         }
         store.commit(next)?;

@@ -725,3 +725,273 @@ fn help_teaches_with_examples() {
         "{s}"
     );
 }
+
+// ---- fault injection ------------------------------------------------------------------------
+
+mod faults {
+    use swiftos_pkg::HostPlatform;
+    use swiftos_pkg_core::platform::{
+        FetchError, FsError, FsErrorKind, NodeMeta, Platform, Response, Sink, Source, SourceError,
+    };
+
+    /// When mutating operations fail.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Mode {
+        /// Only the k-th mutating operation fails (a transient error: disk full, EIO).
+        Once(usize),
+        /// The k-th and every later mutating operation fails (power loss: nothing more reaches disk).
+        From(usize),
+    }
+
+    /// [`HostPlatform`] with injected write failures.
+    pub struct Faulty {
+        pub inner: HostPlatform,
+        pub count: std::rc::Rc<std::cell::Cell<usize>>,
+        pub mode: Mode,
+    }
+
+    fn tick(
+        count: &std::cell::Cell<usize>,
+        mode: Mode,
+        op: &'static str,
+        path: &str,
+    ) -> Result<(), FsError> {
+        let n = count.get() + 1;
+        count.set(n);
+        let fail = match mode {
+            Mode::Once(k) => n == k,
+            Mode::From(k) => n >= k,
+        };
+        if fail {
+            return Err(FsError::new(
+                FsErrorKind::Other,
+                op,
+                path,
+                format!("injected fault at operation {n}"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub struct W {
+        inner: <HostPlatform as Platform>::Writer,
+        count: std::rc::Rc<std::cell::Cell<usize>>,
+        mode: Mode,
+    }
+
+    impl Sink for W {
+        fn write_all(&mut self, data: &[u8]) -> Result<(), FsError> {
+            tick(&self.count, self.mode, "write", "")?;
+            self.inner.write_all(data)
+        }
+        fn finish(self) -> Result<(), FsError> {
+            tick(&self.count, self.mode, "sync", "")?;
+            self.inner.finish()
+        }
+    }
+
+    impl Faulty {
+        fn t(&self, op: &'static str, path: &str) -> Result<(), FsError> {
+            tick(&self.count, self.mode, op, path)
+        }
+    }
+
+    impl Platform for Faulty {
+        type File = <HostPlatform as Platform>::File;
+        type Unpacked = <HostPlatform as Platform>::Unpacked;
+        type Writer = W;
+        type Body = <HostPlatform as Platform>::Body;
+        fn read(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FsError> {
+            self.inner.read(path, limit)
+        }
+        fn open(&mut self, path: &str) -> Result<Self::File, FsError> {
+            self.inner.open(path)
+        }
+        fn open_unpacked(&mut self, path: &str) -> Result<Self::Unpacked, FsError> {
+            self.inner.open_unpacked(path)
+        }
+        fn open_unpacked_user(&mut self, path: &str) -> Result<Self::Unpacked, FsError> {
+            self.inner.open_unpacked_user(path)
+        }
+        fn metadata(&mut self, path: &str) -> Result<Option<NodeMeta>, FsError> {
+            self.inner.metadata(path)
+        }
+        fn list(&mut self, path: &str) -> Result<Vec<String>, FsError> {
+            self.inner.list(path)
+        }
+        fn create_dir_all(&mut self, path: &str) -> Result<(), FsError> {
+            self.t("mkdir", path)?;
+            self.inner.create_dir_all(path)
+        }
+        fn create(&mut self, path: &str, mode: u32) -> Result<W, FsError> {
+            self.t("create", path)?;
+            let inner = self.inner.create(path, mode)?;
+            Ok(W {
+                inner,
+                count: self.count.clone(),
+                mode: self.mode,
+            })
+        }
+        fn append(&mut self, path: &str) -> Result<W, FsError> {
+            self.t("append", path)?;
+            let inner = self.inner.append(path)?;
+            Ok(W {
+                inner,
+                count: self.count.clone(),
+                mode: self.mode,
+            })
+        }
+        fn symlink(&mut self, target: &str, path: &str) -> Result<(), FsError> {
+            self.t("symlink", path)?;
+            self.inner.symlink(target, path)
+        }
+        fn read_link(&mut self, path: &str) -> Result<String, FsError> {
+            self.inner.read_link(path)
+        }
+        fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+            self.t("rename", from)?;
+            self.inner.rename(from, to)
+        }
+        fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
+            self.t("remove", path)?;
+            self.inner.remove_file(path)
+        }
+        fn remove_dir_all(&mut self, path: &str) -> Result<(), FsError> {
+            self.t("remove", path)?;
+            self.inner.remove_dir_all(path)
+        }
+        fn get(&mut self, url: &str, from: u64) -> Result<Response<Self::Body>, FetchError> {
+            self.inner.get(url, from)
+        }
+        fn now(&self) -> i64 {
+            self.inner.now()
+        }
+        fn say(&mut self, _line: &str) {}
+    }
+
+    #[allow(dead_code)]
+    fn _source_is_used(_: &mut dyn Source, _: SourceError) {}
+}
+
+fn faulty_pkg(
+    f: &Fixture,
+    mode: faults::Mode,
+) -> (
+    swiftos_pkg_core::Pkg<faults::Faulty>,
+    std::rc::Rc<std::cell::Cell<usize>>,
+) {
+    let mut inner = swiftos_pkg::HostPlatform::new(&f.root, 2).unwrap();
+    inner.set_quiet(true);
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    (
+        swiftos_pkg_core::Pkg::new(faults::Faulty {
+            inner,
+            count: count.clone(),
+            mode,
+        }),
+        count,
+    )
+}
+
+/// Every operation of an upgrade, failed in turn (transient fault): each attempt fails cleanly
+/// and leaves the tree byte-identical; then a power-loss at each point leaves either the old or
+/// the new generation active, and the next command recovers.
+#[test]
+fn a_fault_at_any_write_leaves_the_previous_generation() {
+    let mut f = Fixture::new(false, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "hello"]);
+    f.add(
+        "libgreet",
+        "1.1.0",
+        &[],
+        &[("lib/greet.txt", "v1.1\n")],
+        SEED,
+    );
+    f.add(
+        "hello",
+        "1.1.0",
+        &[("libgreet", "^1.1")],
+        &[("bin/hello", "1.1\n")],
+        SEED,
+    );
+    f.publish(now());
+    f.ok(&["update"]);
+    let pristine = tempfile::tempdir().unwrap();
+    copy_tree(&f.root, pristine.path());
+    let before = f.tree();
+
+    // Count the mutating operations of a successful upgrade.
+    let (mut pkg, count) = faulty_pkg(&f, faults::Mode::Once(usize::MAX));
+    pkg.upgrade().unwrap();
+    let total = count.get();
+    assert!(total > 10, "only {total} operations?");
+    let upgraded = f.tree();
+
+    for k in 1..=total {
+        restore(&f.root, pristine.path());
+        let (mut pkg, _) = faulty_pkg(&f, faults::Mode::Once(k));
+        match pkg.upgrade() {
+            // The fault hit a best-effort step after the commit (cache clean-up).
+            Ok(_) => assert_eq!(
+                f.ok(&["list"]),
+                "hello 1.1.0\nlibgreet 1.1.0 (dependency)\n",
+                "fault at {k}"
+            ),
+            Err(e) => {
+                assert!(
+                    e.to_string().contains("injected fault"),
+                    "fault at {k}: {e}"
+                );
+                let mut after = f.tree();
+                after.retain(|k, _| !k.starts_with("pkg/cache"));
+                same_tree(&after, &before);
+            }
+        }
+    }
+    for k in 1..=total {
+        restore(&f.root, pristine.path());
+        let (mut pkg, _) = faulty_pkg(&f, faults::Mode::From(k));
+        let _ = pkg.upgrade();
+        let list = f.ok(&["list"]);
+        assert!(
+            list == "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n"
+                || list == "hello 1.1.0\nlibgreet 1.1.0 (dependency)\n",
+            "power loss at {k}: {list}"
+        );
+        // The next command recovers and completes the job.
+        f.ok(&["upgrade"]);
+        assert_eq!(
+            f.ok(&["list"]),
+            "hello 1.1.0\nlibgreet 1.1.0 (dependency)\n",
+            "power loss at {k}"
+        );
+        assert!(
+            !f.root.join("pkg/staging").exists(),
+            "power loss at {k}: staging left behind"
+        );
+    }
+    let _ = upgraded;
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let m = fs::symlink_metadata(&src).unwrap();
+        if m.file_type().is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if m.is_dir() {
+            copy_tree(&src, &dst);
+            fs::set_permissions(&dst, m.permissions()).unwrap();
+        } else {
+            fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+fn restore(root: &Path, pristine: &Path) {
+    fs::remove_dir_all(root).unwrap();
+    copy_tree(pristine, root);
+}
