@@ -243,9 +243,24 @@ impl Kernel {
         let ev = self.ldisc.input(b, &mut echo);
         uart::write_bytes(&echo);
         if ev == InputEvent::Interrupt {
+            // The foreground process and its siblings from the same session (the rest of the
+            // pipeline the shell started) get SIGINT; processes ignoring it are skipped.
             let fg = self.foreground;
-            if fg > 1 {
-                self.signal(fg, SIGINT);
+            let group: Vec<u32> = match self.procs.get(&fg) {
+                Some(f) if fg > 1 => {
+                    let (ppid, session) = (f.ppid, f.session);
+                    self.procs
+                        .values()
+                        .filter(|p| {
+                            p.pid == fg || (p.pid > 1 && p.ppid == ppid && p.session == session)
+                        })
+                        .map(|p| p.pid)
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            for pid in group {
+                self.signal(pid, SIGINT);
             }
         }
         file::io_event();
