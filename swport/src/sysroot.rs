@@ -32,6 +32,9 @@ pub const TARGET_CFLAGS: &[&str] = &[
     "-nostdinc",
 ];
 
+/// The parts of `sysroot/` that go into the sysroot (and so into its hash); `tests/` does not.
+const HASHED_INPUTS: [&str; 4] = ["newlib.toml", "swiftos.ld", "src", "include"];
+
 /// Bumped whenever the build procedure below changes in a way the inputs do not show.
 const RECIPE_REVISION: &str = "sysroot-build-1";
 
@@ -150,7 +153,14 @@ pub fn gcc_include_dir() -> Result<String, SysrootError> {
 pub fn input_hash(cfg: &SysrootConfig) -> Result<String, SysrootError> {
     let mut h = Sha256::new();
     let mut files = Vec::new();
-    collect_files(&cfg.source_dir, &cfg.source_dir, &mut files)?;
+    for part in HASHED_INPUTS {
+        let p = cfg.source_dir.join(part);
+        if p.is_dir() {
+            collect_files(&cfg.source_dir, &p, &mut files)?;
+        } else {
+            files.push(PathBuf::from(part));
+        }
+    }
     files.sort();
     for rel in &files {
         let p = cfg.source_dir.join(rel);

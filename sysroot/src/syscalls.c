@@ -114,7 +114,6 @@ int _stat(const char *path, struct stat *st)
 	PATH_OR_FAIL(len, path);
 	return (int)ret(sc3(SWIFTOS_SYS_STAT, path, len, st));
 }
-int stat(const char *path, struct stat *st) { return _stat(path, st); }
 /* SwiftOS file systems have no symbolic links a program can create; lstat is stat. */
 int lstat(const char *path, struct stat *st) { return _stat(path, st); }
 
@@ -140,7 +139,6 @@ int _rename(const char *from, const char *to)
 	PATH_OR_FAIL(b, to);
 	return (int)ret(sc4(SWIFTOS_SYS_RENAME, from, a, to, b));
 }
-int rename(const char *from, const char *to) { return _rename(from, to); }
 
 /* Hard links do not exist in the SwiftOS ABI. */
 int _link(const char *a, const char *b)
@@ -155,6 +153,8 @@ int mkdir(const char *path, mode_t mode)
 	PATH_OR_FAIL(len, path);
 	return (int)ret(sc3(SWIFTOS_SYS_MKDIR, path, len, mode));
 }
+
+int _mkdir(const char *path, mode_t mode) { return mkdir(path, mode); }
 
 int rmdir(const char *path)
 {
