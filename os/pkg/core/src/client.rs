@@ -113,6 +113,13 @@ impl<P: Platform> Pkg<P> {
         Pkg { p }
     }
 
+    fn lock(&mut self) -> Result<()> {
+        self.p.lock().map_err(|e| match e.kind {
+            crate::platform::FsErrorKind::AlreadyExists => Error::Locked(e.message),
+            _ => Error::Fs(e),
+        })
+    }
+
     fn store(&mut self) -> Store<'_, P> {
         Store::new(&mut self.p)
     }
@@ -132,6 +139,7 @@ impl<P: Platform> Pkg<P> {
                 "repository URL {url:?} must start with http:// or https://"
             )));
         }
+        self.lock()?;
         let mut keys: Vec<String> = package_keys.iter().map(|k| hex(k.as_bytes())).collect();
         let config = RepoConfig {
             url: url.trim_end_matches('/').to_string(),
@@ -180,6 +188,7 @@ impl<P: Platform> Pkg<P> {
 
     /// `pkg update`: refresh the signed metadata; returns the number of packages available.
     pub fn update(&mut self) -> Result<usize> {
+        self.lock()?;
         let index = repo::update(&mut self.p)?;
         let n = index.packages().len();
         let refused = index.refused().len();
@@ -297,6 +306,7 @@ impl<P: Platform> Pkg<P> {
         &mut self,
         body: impl FnOnce(&mut Self, &mut Transaction, &Generation) -> Result<Option<Generation>>,
     ) -> Result<Change> {
+        self.lock()?;
         self.store().recover()?;
         let old = self.store().current()?;
         let mut tx = Transaction::new();
@@ -341,6 +351,21 @@ impl<P: Platform> Pkg<P> {
     ) -> Result<Generation> {
         let mut packages = packages;
         packages.sort_by(|a, b| a.name.cmp(&b.name));
+        for p in &packages {
+            for c in &p.conflicts {
+                if let Some(q) = packages
+                    .iter()
+                    .find(|q| &q.name == c || q.provides.contains(c))
+                {
+                    if q.name != p.name {
+                        return Err(Error::Conflict {
+                            a: format!("{} {}", p.name, p.version),
+                            b: q.name.clone(),
+                        });
+                    }
+                }
+            }
+        }
         let n = self.store().next_number()?;
         Ok(Generation {
             format: crate::generation::GENERATION_FORMAT,
@@ -649,6 +674,7 @@ impl<P: Platform> Pkg<P> {
 
     /// `pkg rollback`: make the previous generation active again (one atomic rename).
     pub fn rollback(&mut self) -> Result<Change> {
+        self.lock()?;
         self.store().recover()?;
         let old = self.store().current()?;
         if old.generation == 0 {

@@ -102,6 +102,17 @@ pub enum Error {
         /// Its requirement.
         req: String,
     },
+    /// Two packages of the new set conflict.
+    #[error("{a} conflicts with {b}; remove {b} first")]
+    Conflict {
+        /// The package declaring the conflict.
+        a: String,
+        /// The package it conflicts with.
+        b: String,
+    },
+    /// Another `pkg` holds the store lock.
+    #[error("another pkg is working on this system ({0}); wait for it to finish")]
+    Locked(String),
     /// Rollback without a previous generation.
     #[error("generation {0} has no previous generation to return to")]
     NoPrevious(u64),

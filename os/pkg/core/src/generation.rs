@@ -41,6 +41,9 @@ pub struct Installed {
     pub depends: Vec<DepRecord>,
     /// Virtual names it provides.
     pub provides: Vec<String>,
+    /// Package names it cannot be installed with.
+    #[serde(default)]
+    pub conflicts: Vec<String>,
     /// One-line description.
     pub description: String,
     /// Where it came from (`repo` or `file`).
@@ -252,6 +255,7 @@ mod tests {
                     req: ">=1".into()
                 }],
                 provides: alloc::vec![],
+                conflicts: alloc::vec![],
                 description: String::new(),
                 origin: "repo".into(),
             }],
@@ -328,6 +332,7 @@ mod tests {
             store: "b-1.2.0".into(),
             depends: alloc::vec![],
             provides: alloc::vec![],
+            conflicts: alloc::vec![],
             description: String::new(),
             origin: "repo".into(),
         });

@@ -192,6 +192,11 @@ pub trait Platform {
     /// Remove a directory tree (symlinks inside are removed, never followed).
     fn remove_dir_all(&mut self, path: &str) -> Result<(), FsError>;
 
+    /// Take the exclusive store lock for the rest of this platform's life, so two `pkg`
+    /// processes never run transactions on the same root at once. Fails at once (does not
+    /// wait) when another process holds it.
+    fn lock(&mut self) -> Result<(), FsError>;
+
     /// Start an HTTP GET of `url`. With `from > 0`, ask for the bytes from that offset on
     /// (`Range: bytes=from-`); the response says whether the server honoured it.
     fn get(&mut self, url: &str, from: u64) -> Result<Response<Self::Body>, FetchError>;

@@ -309,6 +309,7 @@ pub fn installed_from(manifest: &Manifest, explicit: bool, origin: &str) -> Inst
             })
             .collect(),
         provides: manifest.provides.clone(),
+        conflicts: manifest.conflicts.clone(),
         description: manifest.description.clone(),
         origin: origin.into(),
     }

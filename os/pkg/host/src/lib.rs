@@ -26,6 +26,7 @@ pub struct HostPlatform {
     timeout: Duration,
     quiet: bool,
     now_override: Option<i64>,
+    lock: Option<File>,
 }
 
 impl std::fmt::Debug for HostPlatform {
@@ -89,6 +90,7 @@ impl HostPlatform {
             timeout,
             quiet: false,
             now_override: None,
+            lock: None,
         })
     }
 
@@ -379,6 +381,35 @@ impl Platform for HostPlatform {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(fs_err("remove", path, &e)),
         }
+    }
+
+    fn lock(&mut self) -> Result<(), FsError> {
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        // Lock the root directory itself, so the lock leaves no file behind.
+        let dir = File::open(&self.root).map_err(|e| fs_err("lock", "/", &e))?;
+        let fd = std::os::unix::io::AsRawFd::as_raw_fd(&dir);
+        // SAFETY: `fd` is an open descriptor owned by `dir`, which outlives the call; flock
+        // takes no pointers.
+        let r = unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            let e = io::Error::last_os_error();
+            let kind = if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                FsErrorKind::AlreadyExists
+            } else {
+                FsErrorKind::Other
+            };
+            return Err(FsError::new(
+                kind,
+                "lock",
+                "/",
+                format!("{} is locked: {e}", self.root.display()),
+            ));
+        }
+        // The lock lives as long as the descriptor, i.e. this platform.
+        self.lock = Some(dir);
+        Ok(())
     }
 
     fn get(&mut self, url: &str, from: u64) -> Result<Response<HostBody>, FetchError> {

@@ -171,6 +171,19 @@ fn build_pkg(
     files: &[(&str, &str)],
     seed: [u8; 32],
 ) -> PathBuf {
+    build_pkg_with(work, name, version, deps, files, seed, "")
+}
+
+/// [`build_pkg`] with extra top-level source-manifest lines (e.g. `conflicts = [..]`).
+fn build_pkg_with(
+    work: &Path,
+    name: &str,
+    version: &str,
+    deps: &[(&str, &str)],
+    files: &[(&str, &str)],
+    seed: [u8; 32],
+    extra: &str,
+) -> PathBuf {
     let stage = work.join(format!("stage-{name}-{version}"));
     let _ = fs::remove_dir_all(&stage);
     for (p, content) in files {
@@ -182,7 +195,7 @@ fn build_pkg(
         }
     }
     let mut toml = format!(
-        "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"the {name} test package\"\nlicense = \"MIT\"\n"
+        "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"the {name} test package\"\nlicense = \"MIT\"\n{extra}"
     );
     if !deps.is_empty() {
         toml.push_str("[depends]\n");
@@ -860,6 +873,9 @@ mod faults {
             self.t("remove", path)?;
             self.inner.remove_dir_all(path)
         }
+        fn lock(&mut self) -> Result<(), FsError> {
+            self.inner.lock()
+        }
         fn get(&mut self, url: &str, from: u64) -> Result<Response<Self::Body>, FetchError> {
             self.inner.get(url, from)
         }
@@ -924,6 +940,7 @@ fn a_fault_at_any_write_leaves_the_previous_generation() {
     // Count the mutating operations of a successful upgrade.
     let (mut pkg, count) = faulty_pkg(&f, faults::Mode::Once(usize::MAX));
     pkg.upgrade().unwrap();
+    drop(pkg);
     let total = count.get();
     assert!(total > 10, "only {total} operations?");
     let upgraded = f.tree();
@@ -953,6 +970,7 @@ fn a_fault_at_any_write_leaves_the_previous_generation() {
         restore(&f.root, pristine.path());
         let (mut pkg, _) = faulty_pkg(&f, faults::Mode::From(k));
         let _ = pkg.upgrade();
+        drop(pkg); // releases the store lock, as the end of a process would
         let list = f.ok(&["list"]);
         assert!(
             list == "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n"
@@ -994,4 +1012,46 @@ fn copy_tree(from: &Path, to: &Path) {
 fn restore(root: &Path, pristine: &Path) {
     fs::remove_dir_all(root).unwrap();
     copy_tree(pristine, root);
+}
+
+#[test]
+fn conflicting_packages_and_concurrent_runs_are_refused() {
+    let f = Fixture::new(false, Expiry::default(), now());
+    let key = f.pub_key.to_str().unwrap();
+    let a = build_pkg(
+        &f.work,
+        "editor-a",
+        "1.0.0",
+        &[],
+        &[("bin/edit", "a\n")],
+        SEED,
+    );
+    let b = build_pkg_with(
+        &f.work,
+        "editor-b",
+        "1.0.0",
+        &[],
+        &[("bin/edit2", "b\n")],
+        SEED,
+        "conflicts = [\"editor-a\"]\n",
+    );
+    f.ok(&["install", a.to_str().unwrap(), "--key", key]);
+    let before = f.tree();
+    let e = f.fails(&["install", b.to_str().unwrap(), "--key", key]);
+    assert!(
+        e.contains("editor-b 1.0.0 conflicts with editor-a; remove editor-a first")
+            && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+
+    // While another process holds the store lock, a transaction is refused at once.
+    use swiftos_pkg_core::Platform as _;
+    let mut holder = swiftos_pkg::HostPlatform::new(&f.root, 2).unwrap();
+    holder.lock().unwrap();
+    let e = f.fails(&["remove", "editor-a"]);
+    assert!(e.contains("another pkg is working on this system"), "{e}");
+    drop(holder);
+    f.ok(&["remove", "editor-a"]);
+    assert_eq!(installed(&f), "no packages installed\n");
 }
