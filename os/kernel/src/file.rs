@@ -18,11 +18,25 @@ pub fn io_event() {
 /// Pipe capacity in bytes.
 pub const PIPE_CAP: usize = 64 * 1024;
 
+/// Bytes buffered in all pipes together (they live on the kernel heap).
+static PIPE_BYTES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Limit for [`PIPE_BYTES`]: an eighth of the kernel heap.
+fn pipe_budget() -> usize {
+    (crate::mm::heap_size() / 8) as usize
+}
+
 /// A unidirectional byte channel.
 pub struct Pipe {
     pub buf: VecDeque<u8>,
     pub readers: usize,
     pub writers: usize,
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        PIPE_BYTES.fetch_sub(self.buf.len(), Ordering::Relaxed);
+    }
 }
 
 /// What an open file refers to.
@@ -106,6 +120,7 @@ pub fn pipe_read(p: &Mutex<Pipe>, out: &mut [u8]) -> PipeIo {
     for (i, b) in p.buf.drain(..n).enumerate() {
         out[i] = b;
     }
+    PIPE_BYTES.fetch_sub(n, Ordering::Relaxed);
     io_event();
     PipeIo::Done(n)
 }
@@ -116,12 +131,22 @@ pub fn pipe_write(p: &Mutex<Pipe>, data: &[u8]) -> Result<PipeIo, Errno> {
     if p.readers == 0 {
         return Err(Errno::EPIPE);
     }
-    let room = PIPE_CAP - p.buf.len();
+    let mut room = PIPE_CAP - p.buf.len();
+    // Global budget: when all pipes together hold too much, only empty pipes accept a page.
+    let global_left = pipe_budget().saturating_sub(PIPE_BYTES.load(Ordering::Relaxed));
+    if global_left < room {
+        room = if p.buf.is_empty() {
+            room.min(4096)
+        } else {
+            global_left
+        };
+    }
     if room == 0 {
         return Ok(PipeIo::WouldBlock);
     }
     let n = room.min(data.len());
     p.buf.extend(&data[..n]);
+    PIPE_BYTES.fetch_add(n, Ordering::Relaxed);
     io_event();
     Ok(PipeIo::Done(n))
 }

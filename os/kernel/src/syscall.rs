@@ -709,7 +709,13 @@ fn sys_proc_list(k: &mut Kernel, me: &mut Process, buf: u64, max: u64) -> Result
     Ok(ok(n))
 }
 
+/// Most processes (including zombies) at once.
+const MAX_PROCS: usize = 256;
+
 fn sys_spawn(k: &mut Kernel, me: &mut Process, args_ptr: u64) -> Result<Sys, Errno> {
+    if k.procs.len() + 1 >= MAX_PROCS {
+        return Err(Errno::EAGAIN);
+    }
     let sa: SpawnArgs = read_struct(me, args_ptr)?;
     let path = user_path(me, sa.path.ptr, sa.path.len)?;
     let mut total = 0;

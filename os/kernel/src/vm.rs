@@ -85,6 +85,9 @@ fn page_up(a: u64) -> Option<u64> {
     Some(a.checked_add(PAGE_SIZE - 1)? & !(PAGE_SIZE - 1))
 }
 
+/// Most regions (segments + mmap areas) per address space.
+const MAX_REGIONS: usize = 1024;
+
 /// Largest heap (`brk`) size.
 const BRK_MAX: u64 = 1 << 34;
 
@@ -329,6 +332,9 @@ impl AddrSpace {
         if len == 0 || len > (1 << 40) {
             return Err(Errno::EINVAL);
         }
+        if self.regions.len() >= MAX_REGIONS {
+            return Err(Errno::ENOMEM);
+        }
         let start = if fixed {
             if !hint.is_multiple_of(PAGE_SIZE)
                 || hint < USER_MMAP_BASE
@@ -378,6 +384,10 @@ impl AddrSpace {
         let end = page_up(addr.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
         if addr < USER_MMAP_BASE || end > USER_STACK_TOP - USER_STACK_SIZE {
             return Err(Errno::EINVAL);
+        }
+        // Splitting a region adds one; keep the list bounded.
+        if self.regions.len() >= 2 * MAX_REGIONS {
+            return Err(Errno::ENOMEM);
         }
         let mut out = Vec::new();
         for r in self.regions.drain(..) {
