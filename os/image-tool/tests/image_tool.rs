@@ -46,6 +46,7 @@ fn tree(dir: &Path) -> BuildOptions {
         adds: vec![],
         mkdirs: vec![],
         mtime: Some(1_234),
+        strip: false,
     }
 }
 
@@ -220,4 +221,82 @@ fn cli_round_trip_and_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
     let o = cli().arg("build").output().unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A minimal ELF64 LE executable: header, two program headers, a "segment" and trailing junk
+/// standing in for debug sections and the section header table.
+fn elf_with_debug() -> Vec<u8> {
+    let mut v = vec![0u8; 4096];
+    v[..4].copy_from_slice(b"\x7fELF");
+    v[4] = 2; // ELFCLASS64
+    v[5] = 1; // little endian
+    v[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    v[18..20].copy_from_slice(&183u16.to_le_bytes());
+    v[32..40].copy_from_slice(&64u64.to_le_bytes()); // e_phoff
+    v[40..48].copy_from_slice(&3000u64.to_le_bytes()); // e_shoff
+    v[54..56].copy_from_slice(&56u16.to_le_bytes());
+    v[56..58].copy_from_slice(&2u16.to_le_bytes());
+    v[60..62].copy_from_slice(&5u16.to_le_bytes()); // e_shnum
+    v[62..64].copy_from_slice(&4u16.to_le_bytes()); // e_shstrndx
+                                                    // PT_LOAD at 512, 1000 bytes; PT_GNU_STACK with no file bytes.
+    let ph = 64;
+    v[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes());
+    v[ph + 8..ph + 16].copy_from_slice(&512u64.to_le_bytes());
+    v[ph + 32..ph + 40].copy_from_slice(&1000u64.to_le_bytes());
+    let ph2 = ph + 56;
+    v[ph2..ph2 + 4].copy_from_slice(&0x6474_e551u32.to_le_bytes());
+    for (i, b) in v[512..1512].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    v[1512..].fill(0xdb);
+    v
+}
+
+#[test]
+fn strip_elf_keeps_loadable_bytes_only() {
+    let elf = elf_with_debug();
+    let s = swiftos_image::strip_elf(&elf).unwrap();
+    assert_eq!(s.len(), 1512);
+    assert_eq!(&s[..40], &elf[..40]);
+    assert_eq!(&s[40..48], &[0; 8]); // e_shoff
+    assert_eq!(&s[60..64], &[0; 4]); // e_shnum, e_shstrndx
+    assert_eq!(&s[64..1512], &elf[64..1512]);
+    // Stripping is idempotent.
+    assert_eq!(swiftos_image::strip_elf(&s).unwrap(), s);
+    // Anything unusual is left alone.
+    assert!(swiftos_image::strip_elf(b"\x7fELF").is_none());
+    assert!(swiftos_image::strip_elf(b"#!/bin/sh\n").is_none());
+    let mut dynamic = elf.clone();
+    dynamic[16] = 3; // ET_DYN
+    assert!(swiftos_image::strip_elf(&dynamic).is_none());
+    let mut past_end = elf.clone();
+    past_end[64 + 32..64 + 40].copy_from_slice(&10_000u64.to_le_bytes());
+    assert!(swiftos_image::strip_elf(&past_end).is_none());
+    let mut many = elf.clone();
+    many[56..58].copy_from_slice(&1000u16.to_le_bytes());
+    assert!(swiftos_image::strip_elf(&many).is_none());
+    // Truncations never panic.
+    for n in 0..elf.len() {
+        let _ = swiftos_image::strip_elf(&elf[..n]);
+    }
+}
+
+#[test]
+fn strip_option_applies_to_bin_elfs_only() {
+    let d = tempfile::tempdir().unwrap();
+    let mut opts = tree(d.path());
+    write(&opts.bins[0].join("prog"), &elf_with_debug(), 0o755);
+    write(
+        &opts.base.as_ref().unwrap().join("etc/elf"),
+        &elf_with_debug(),
+        0o755,
+    );
+    let out = d.path().join("s.img");
+    opts.strip = true;
+    build_to_file(&opts, &out).unwrap();
+    let entries = list(&out).unwrap();
+    let size = |p: &str| entries.iter().find(|e| e.path == p).unwrap().size;
+    assert_eq!(size("/bin/prog"), 1512);
+    assert_eq!(size("/etc/elf"), 4096);
+    assert_eq!(size("/bin/sh"), 64); // the stub has no program headers: left alone
 }
