@@ -355,6 +355,16 @@ impl AddrSpace {
                 .filter(|r| r.end > USER_MMAP_BASE)
                 .copied()
                 .collect();
+            // The heap may (for programs linked high) reach into the mmap area.
+            let heap_end = page_up(self.brk).unwrap_or(self.brk);
+            if heap_end > USER_MMAP_BASE {
+                rs.push(Region {
+                    start: self.brk_base,
+                    end: heap_end,
+                    flags: PageFlags::RW,
+                    lazy: true,
+                });
+            }
             rs.sort_by_key(|r| r.start);
             for r in rs {
                 if cand + len <= r.start {
