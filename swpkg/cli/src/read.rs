@@ -21,7 +21,21 @@ pub fn open(path: &Path) -> Result<PackageReader, Error> {
     let mut d = zstd::Decoder::new(f).map_err(Error::Decompress)?;
     d.window_log_max(MAX_WINDOW_LOG)
         .map_err(Error::Decompress)?;
-    Ok(IoReader(d))
+    Ok(IoReader(d.single_frame()))
+}
+
+/// After a successful read: the format allows exactly one zstd frame and nothing after it.
+fn ensure_end(reader: PackageReader) -> Result<(), Error> {
+    use std::io::Read as _;
+    let mut rest = reader.0.finish();
+    let mut b = [0u8; 1];
+    match rest.read(&mut b) {
+        Ok(0) => Ok(()),
+        Ok(_) => Err(Error::Decompress(std::io::Error::other(
+            "data after the end of the zstd frame",
+        ))),
+        Err(e) => Err(Error::Decompress(e)),
+    }
 }
 
 /// Convert a stream error whose sink error is already an [`Error`].
@@ -48,7 +62,10 @@ pub fn inspect_package(path: &Path) -> Result<Inspected, Error> {
 
 /// Verify signature, manifest and every payload byte; returns the verified manifest.
 pub fn verify_package(path: &Path, key: &VerifyingKey) -> Result<Manifest, Error> {
-    swpkg_core::verify_stream(open(path)?, key, &mut NullSink).map_err(stream_err_inf)
+    let mut r = open(path)?;
+    let m = swpkg_core::verify_stream(&mut r, key, &mut NullSink).map_err(stream_err_inf)?;
+    ensure_end(r)?;
+    Ok(m)
 }
 
 /// Verify with a caller's sink whose error type is [`Error`].
@@ -57,5 +74,8 @@ pub fn verify_package_into<S: Sink<Error = Error>>(
     key: &VerifyingKey,
     sink: &mut S,
 ) -> Result<Manifest, Error> {
-    swpkg_core::verify_stream(open(path)?, key, sink).map_err(stream_err)
+    let mut r = open(path)?;
+    let m = swpkg_core::verify_stream(&mut r, key, sink).map_err(stream_err)?;
+    ensure_end(r)?;
+    Ok(m)
 }

@@ -569,6 +569,32 @@ fn garbage_bytes() {
 }
 
 #[test]
+fn data_after_the_zstd_frame() {
+    let (m, payload) = small_manifest();
+    let mut pkg = craft(&m, payload);
+    let good_len = pkg.len();
+    pkg.extend_from_slice(&zstd(b"a second frame"));
+    let e = rejected(&pkg);
+    assert!(
+        e.to_string()
+            .contains("data after the end of the zstd frame"),
+        "{e}"
+    );
+    pkg.truncate(good_len);
+    pkg.extend_from_slice(b"junk");
+    let e = rejected(&pkg);
+    assert!(
+        e.to_string()
+            .contains("data after the end of the zstd frame"),
+        "{e}"
+    );
+    // The pure-Rust reader leaves the source just after the frame, so the caller can check.
+    let mut z = swpkg_core::zstd::ZstdReader::new(&pkg[..]).unwrap();
+    swpkg_core::verify_stream(&mut z, &key().verifying_key(), &mut NullSink).unwrap();
+    assert_eq!(z.into_inner(), b"junk");
+}
+
+#[test]
 fn non_canonical_and_unknown_format_manifest() {
     let (m, payload) = small_manifest();
     let mut bytes = m.to_canonical_bytes();

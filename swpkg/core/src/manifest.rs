@@ -486,7 +486,10 @@ pub(crate) mod tests {
         let s = core::str::from_utf8(&bytes).unwrap();
         let expected = "\"description\":\"q\\\"b\\\\c\\u001f\\b\\n\u{7f}é\"";
         assert!(s.contains(expected), "{s}");
-        assert_eq!(Manifest::from_canonical_bytes(&bytes, &Limits::DEFAULT), Ok(m));
+        assert_eq!(
+            Manifest::from_canonical_bytes(&bytes, &Limits::DEFAULT),
+            Ok(m)
+        );
         // The same text with an unnecessary escape is not canonical.
         let alt = s.replace("é", "\\u00e9");
         assert_eq!(

@@ -49,6 +49,14 @@ impl<R: Read> ZstdReader<R> {
     }
 }
 
+impl<R: Read> ZstdReader<R> {
+    /// The compressed source, positioned just after the frame once all decompressed data has
+    /// been read: a caller can check that nothing follows (the format allows exactly one frame).
+    pub fn into_inner(self) -> R {
+        self.decoder.into_inner().inner
+    }
+}
+
 impl<R: Read> Read for ZstdReader<R> {
     type Error = ZstdError<R::Error>;
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
