@@ -1,13 +1,40 @@
 //! Built-in kernel self-test, run as pid 1 when no base image is attached: a tiny EL0 program
 //! (wrapped into an ELF image at boot so it goes through the real loader) that writes to the
-//! console, checks that a bad pointer yields EFAULT, sleeps on the timer, and finally
-//! dereferences NULL, which must kill it with a fault report while the kernel stays up.
+//! console, checks that a bad pointer yields EFAULT, sleeps on the timer, issues 50000 random
+//! system calls (the kernel must survive them all), and finally dereferences NULL, which must
+//! kill it with a fault report while the kernel stays up.
 
 use alloc::vec::Vec;
 use core::arch::global_asm;
 
 global_asm!(
     r#"
+.macro ARG r
+    eor     x19, x19, x19, lsl #13
+    eor     x19, x19, x19, lsr #7
+    eor     x19, x19, x19, lsl #17
+    and     x9, x19, #3
+    lsr     x10, x19, #2
+    cmp     x9, #0
+    b.ne    21f
+    and     \r, x10, #0xff
+    b       24f
+21: cmp     x9, #1
+    b.ne    22f
+    mov     \r, x10
+    b       24f
+22: cmp     x9, #2
+    b.ne    23f
+    and     x10, x10, #0x1fff
+    movz    \r, #0x40, lsl #16
+    add     \r, \r, x10
+    b       24f
+23: and     x10, x10, #0xff8
+    mov     \r, sp
+    sub     \r, \r, x10
+24:
+.endm
+
 .section .rodata.selftest, "a"
 .balign 16
 .global selftest_code_start
@@ -44,6 +71,45 @@ selftest_code_start:
     adr     x1, 5f
     mov     x2, #(6f - 5f)
     svc     #0
+    // Syscall fuzz: 50000 calls with random numbers and arguments (small integers, random
+    // 64-bit values, addresses in our own read-only code, addresses on our stack). Calls
+    // that could legitimately block or end us (exit, read, kill, nanosleep, power) and the
+    // console-printing ones (write, kernel_log) are skipped.
+    movz    x19, #0x1234
+    movk    x19, #0x9abc, lsl #16
+    movk    x19, #0x5678, lsl #32
+    movz    x20, #50000
+30: ARG     x0
+    ARG     x1
+    ARG     x2
+    ARG     x3
+    ARG     x4
+    ARG     x5
+    lsr     x9, x19, #3
+    mov     x10, #50
+    udiv    x11, x9, x10
+    msub    x8, x11, x10, x9
+    cmp     x8, #0
+    b.eq    31f
+    cmp     x8, #1
+    b.eq    31f
+    cmp     x8, #2
+    b.eq    31f
+    cmp     x8, #30
+    b.eq    31f
+    cmp     x8, #32
+    b.eq    31f
+    cmp     x8, #40
+    b.eq    31f
+    cmp     x8, #48
+    b.eq    31f
+    svc     #0
+31: subs    x20, x20, #1
+    b.ne    30b
+    mov     x8, #48
+    adr     x0, 7f
+    mov     x1, #(8f - 7f)
+    svc     #0
     // NULL dereference: the kernel must kill us with SIGSEGV.
     mov     x0, #0
     ldr     x1, [x0]
@@ -54,8 +120,10 @@ selftest_code_start:
 2:
 3:  .ascii "selftest: bad pointer -> EFAULT ok\n"
 4:
-5:  .ascii "selftest: slept 20 ms; now dereferencing NULL\n"
+5:  .ascii "selftest: slept 20 ms; now 50000 random system calls\n"
 6:
+7:  .ascii "selftest: random system calls survived; now dereferencing NULL"
+8:
 .balign 4
 .global selftest_code_end
 selftest_code_end:
