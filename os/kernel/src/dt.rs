@@ -19,6 +19,25 @@ pub struct Platform {
     pub rtc_base: Option<u64>,
     pub virtio: [(u64, u32); MAX_VIRTIO],
     pub virtio_count: usize,
+    /// Kernel command line (`-append`), truncated to [`BOOTARGS_MAX`] bytes.
+    pub bootargs: [u8; BOOTARGS_MAX],
+    pub bootargs_len: usize,
+}
+
+/// Longest kernel command line kept.
+pub const BOOTARGS_MAX: usize = 256;
+
+impl Platform {
+    /// The value of `key=` on the kernel command line, or `Some("")` for a bare `key`.
+    pub fn arg(&self, key: &str) -> Option<&str> {
+        let line = core::str::from_utf8(&self.bootargs[..self.bootargs_len]).ok()?;
+        line.split_whitespace()
+            .find_map(|w| match w.split_once('=') {
+                Some((k, v)) if k == key => Some(v),
+                None if w == key => Some(""),
+                _ => None,
+            })
+    }
 }
 
 impl fmt::Debug for Platform {
@@ -132,7 +151,13 @@ impl Platform {
                 }
             }
         }
+        let mut bootargs = [0u8; BOOTARGS_MAX];
+        let args = fdt.chosen().bootargs().unwrap_or("").as_bytes();
+        let bootargs_len = args.len().min(BOOTARGS_MAX);
+        bootargs[..bootargs_len].copy_from_slice(&args[..bootargs_len]);
         Ok(Platform {
+            bootargs,
+            bootargs_len,
             mem_base,
             mem_size,
             uart_base,

@@ -88,7 +88,7 @@ pub extern "C" fn kernel_main() -> ! {
     slots.sort_by_key(|s| core::cmp::Reverse(s.0));
     let mut disks = blk::probe(&slots);
     let mut program: Option<(String, alloc::vec::Vec<u8>)> = None;
-    let image_desc;
+    let mut image_desc;
     if disks.is_empty() {
         image_desc =
             String::from("no base image (no virtio-blk disk): running the built-in self-test");
@@ -107,6 +107,10 @@ pub extern "C" fn kernel_main() -> ! {
                 kprintln!("kernel: rebuild it (cargo xtask build) and boot again; powering off");
                 arch::psci(arch::PSCI_SYSTEM_OFF);
             }
+        }
+        if plat.arg("selftest").is_some() {
+            image_desc.push_str("; self-test requested on the command line");
+            program = Some((String::from("/selftest"), selftest::image()));
         }
     }
     kprintln!(
@@ -133,7 +137,11 @@ pub extern "C" fn kernel_main() -> ! {
             (path, l)
         }
         None => {
-            let path = String::from("/bin/init");
+            let path = String::from(
+                plat.arg("init")
+                    .filter(|p| p.starts_with('/'))
+                    .unwrap_or("/bin/init"),
+            );
             let l = loader::load(
                 &ctx,
                 &path,
