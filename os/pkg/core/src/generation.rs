@@ -68,24 +68,33 @@ pub struct Generation {
     pub packages: Vec<Installed>,
 }
 
+/// What to do about a damaged generation file.
+pub const GENERATION_HINT: &str =
+    "restore it from a backup, or make another generation active by writing its number \
+     (see /pkg/generations/) into /pkg/current";
+
 /// A store record that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
     /// Not valid JSON for the format.
-    #[error("{path} is corrupt ({reason}); restore it from a backup or run `pkg rollback`")]
+    #[error("{path} is corrupt ({reason}); {hint}")]
     Syntax {
         /// The file.
         path: String,
         /// Parser message.
         reason: String,
+        /// What to do about it.
+        hint: &'static str,
     },
     /// Parses but breaks a rule.
-    #[error("{path} is inconsistent: {reason}")]
+    #[error("{path} is inconsistent: {reason}; {hint}")]
     Invalid {
         /// The file.
         path: String,
         /// Which rule.
         reason: String,
+        /// What to do about it.
+        hint: &'static str,
     },
 }
 
@@ -108,10 +117,12 @@ impl Generation {
         let g: Generation = serde_json::from_slice(bytes).map_err(|e| RecordError::Syntax {
             path: path.clone(),
             reason: e.to_string(),
+            hint: GENERATION_HINT,
         })?;
         let invalid = |reason: String| RecordError::Invalid {
             path: path.clone(),
             reason,
+            hint: GENERATION_HINT,
         };
         if g.format != GENERATION_FORMAT {
             return Err(invalid(format!(
@@ -200,9 +211,12 @@ impl Generation {
 
 /// Parse the `current` pointer file (`N` then a newline).
 pub fn parse_current(bytes: &[u8]) -> Result<u64, RecordError> {
-    let bad = |reason: &str| RecordError::Syntax {
+    let bad = |reason: &str| {
+        RecordError::Syntax {
         path: String::from(layout::CURRENT),
         reason: String::from(reason),
+        hint: "write the number of a readable generation from /pkg/generations/ into it (one line, e.g. `3`)",
+    }
     };
     let text = core::str::from_utf8(bytes).map_err(|_| bad("not text"))?;
     let digits = text

@@ -70,6 +70,7 @@ pub fn load_config<P: Platform>(p: &mut P) -> Result<RepoConfig> {
         Error::Record(crate::generation::RecordError::Syntax {
             path: layout::REPO_CONFIG.into(),
             reason: e.to_string(),
+            hint: "run `pkg repo set URL --root-key FILE` again",
         })
     })
 }

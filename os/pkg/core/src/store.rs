@@ -173,6 +173,8 @@ impl<'a, P: Platform> Store<'a, P> {
     /// command line (opened with [`Platform::open_unpacked_user`]) rather than one in the root.
     pub fn stage(&mut self, package: &str, key: &VerifyingKey, user: bool) -> Result<Staged> {
         let file = file_name(package).to_string();
+        // Messages name the package file, not its resumable download.
+        let file = file.strip_suffix(".part").map(String::from).unwrap_or(file);
         let tmp = join(layout::STAGING, &format!("{file}.tmp"));
         if self.exists(&tmp)? {
             self.p.remove_dir_all(&tmp)?;

@@ -331,6 +331,8 @@ impl Fixture {
     fn fails(&self, args: &[&str]) -> String {
         let (ok, so, se) = self.pkg(args);
         assert!(!ok, "pkg {args:?} should fail:\nstdout: {so}\nstderr: {se}");
+        // Shown with `--nocapture`: the messages users see.
+        eprintln!("$ pkg {}\n{se}", args.join(" "));
         se
     }
 
@@ -667,7 +669,8 @@ fn correctly_published_package_with_wrong_signer_is_refused() {
     let before = f.tree();
     let e = f.fails(&["install", "evil"]);
     assert!(
-        e.contains("manifest signature does not verify") && e.contains("nothing was changed"),
+        e.contains("package evil-1.0.0.swpkg: manifest signature does not verify")
+            && e.contains("nothing was changed"),
         "{e}"
     );
     same_tree(&f.tree(), &before);
