@@ -2,7 +2,7 @@
 
 use crate::arch::vectors::{TrapFrame, KIND_EL0_IRQ, KIND_EL0_SYNC, KIND_EL1_IRQ};
 use crate::arch::{self};
-use crate::proc::{self, PState};
+use crate::proc;
 use crate::{gic, syscall, time, uart};
 use core::sync::atomic::{AtomicU32, Ordering};
 use swiftos_abi::fcntl::{wait_status_signaled, SIGILL, SIGSEGV};
@@ -85,7 +85,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
                 p.name,
                 s.class_name(),
                 far,
-                s.fault_status().map(|f| f.0).map(esr::FaultStatus).unwrap(),
+                s.fault_status().unwrap_or(esr::FaultStatus(0x3f)),
                 tf.elr
             );
         } else {
@@ -98,7 +98,6 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
                 tf.elr
             );
         }
-        let _ = PState::Zombie;
         k.terminate(pid, wait_status_signaled(sig));
     });
 }
