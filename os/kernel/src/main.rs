@@ -192,6 +192,7 @@ pub extern "C" fn kernel_main() -> ! {
             sleep_deadline: None,
             cpu_ns: 0,
             exit_status: 0,
+            tpidr: 0,
         }));
     });
     kprintln!(

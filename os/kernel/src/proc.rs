@@ -60,6 +60,8 @@ pub struct Process {
     pub sleep_deadline: Option<u64>,
     pub cpu_ns: u64,
     pub exit_status: u32,
+    /// Saved `TPIDR_EL0` (user thread pointer).
+    pub tpidr: u64,
 }
 
 impl Process {
@@ -299,10 +301,14 @@ pub fn schedule(tf: &mut TrapFrame) {
                 match p.state {
                     PState::Running => {
                         *p.frame = *tf;
+                        p.tpidr = arch::tpidr_el0();
                         p.state = PState::Ready;
                         k.runq.push(cur);
                     }
-                    PState::Blocked(_) => *p.frame = *tf,
+                    PState::Blocked(_) => {
+                        *p.frame = *tf;
+                        p.tpidr = arch::tpidr_el0();
+                    }
                     _ => {}
                 }
             }
@@ -325,6 +331,7 @@ pub fn schedule(tf: &mut TrapFrame) {
                 }
                 p.state = PState::Running;
                 *tf = *p.frame;
+                arch::set_tpidr_el0(p.tpidr);
                 let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
                 arch::set_ttbr0(root);
                 k.current = Some(pid);

@@ -765,6 +765,7 @@ fn sys_spawn(k: &mut Kernel, me: &mut Process, args_ptr: u64) -> Result<Sys, Err
         sleep_deadline: None,
         cpu_ns: 0,
         exit_status: 0,
+        tpidr: 0,
     });
     k.add(child);
     Ok(ok(pid as usize))
@@ -780,6 +781,8 @@ fn sys_exec(me: &mut Process, tf: &mut TrapFrame, a: [u64; 6]) -> Result<Sys, Er
     me.space = Some(img.space);
     arch::set_ttbr0(me.space.as_ref().map(|s| s.root).unwrap_or(0));
     me.name = loader::program_name(&path);
+    me.tpidr = 0;
+    arch::set_tpidr_el0(0);
     for f in me.fds.iter_mut() {
         if f.as_ref().is_some_and(|f| f.cloexec) {
             *f = None;

@@ -112,3 +112,17 @@ pub fn sync_icache() {
     // SAFETY: cache maintenance by set/way-free global invalidation has no memory-safety effect.
     unsafe { asm!("dsb ish", "ic iallu", "dsb ish", "isb", options(nostack)) };
 }
+
+/// The EL0 thread pointer (`TPIDR_EL0`), switched with each process.
+pub fn tpidr_el0() -> u64 {
+    let v: u64;
+    // SAFETY: reading TPIDR_EL0 has no side effects.
+    unsafe { asm!("mrs {}, tpidr_el0", out(reg) v, options(nomem, nostack)) };
+    v
+}
+
+/// Set `TPIDR_EL0`.
+pub fn set_tpidr_el0(v: u64) {
+    // SAFETY: TPIDR_EL0 is a plain software thread-id register; the kernel does not use it.
+    unsafe { asm!("msr tpidr_el0, {}", in(reg) v, options(nomem, nostack)) };
+}
