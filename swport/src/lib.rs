@@ -4,6 +4,8 @@ pub mod apt;
 pub mod debsrc;
 pub mod fetch;
 pub mod header;
+pub mod port;
+pub mod recipe;
 pub mod sysroot;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
 use swport::fetch::{Fetcher, SourceSpec};
+use swport::port::{self, PortEnv};
 use swport::sysroot::{self, SysrootConfig};
 
 #[derive(Parser)]
@@ -34,6 +35,49 @@ enum Cmd {
     Sysroot {
         #[command(subcommand)]
         cmd: SysrootCmd,
+    },
+    /// The port catalog (`ports/catalog.json`).
+    Catalog {
+        #[command(subcommand)]
+        cmd: CatalogCmd,
+    },
+    /// One port recipe (`ports/<name>/recipe.toml`).
+    Recipe {
+        #[command(subcommand)]
+        cmd: RecipeCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Check the catalog against every recipe (versions, summaries, dependencies, cycles).
+    Validate,
+    /// List the ports.
+    List,
+    /// Show one port: catalog entry and recipe.
+    Inspect { name: String },
+}
+
+#[derive(Subcommand)]
+enum RecipeCmd {
+    /// Parse and check a recipe.
+    Validate { name: String },
+    /// Print the package manifest the recipe produces (with file hashes once built).
+    Manifest { name: String },
+    /// Fetch and verify the recipe's source into the cache.
+    Fetch { name: String },
+    /// Fetch, unpack, patch, build, stage and package into NAME-VERSION.swpkg.
+    Package {
+        name: String,
+        /// Output directory.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Signing key (swpkg secret key); default: the development key in .cache/keys/.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Parallel jobs.
+        #[arg(long, short, default_value_t = 2)]
+        jobs: u32,
     },
 }
 
@@ -82,6 +126,8 @@ fn main() -> Result<()> {
             eprintln!("swport: verified, from {:?}", got.origin);
             println!("{}", got.path.display());
         }
+        Cmd::Catalog { cmd } => catalog_cmd(&root, cmd)?,
+        Cmd::Recipe { cmd } => recipe_cmd(&root, cmd)?,
         Cmd::Sysroot { cmd } => {
             let cfg = SysrootConfig {
                 source_dir: root.join("sysroot"),
@@ -111,6 +157,129 @@ fn main() -> Result<()> {
                 }
                 SysrootCmd::Hash => println!("{}", sysroot::input_hash(&cfg)?),
             }
+        }
+    }
+    Ok(())
+}
+
+fn catalog_cmd(root: &std::path::Path, cmd: CatalogCmd) -> Result<()> {
+    let env = PortEnv::new(root);
+    let ports = env.ports();
+    match cmd {
+        CatalogCmd::Validate => {
+            let c = ports.validate_catalog()?;
+            println!(
+                "{}: {} ports, all valid",
+                ports.catalog_path().display(),
+                c.ports.len()
+            );
+        }
+        CatalogCmd::List => {
+            let c = ports.catalog()?;
+            for p in &c.ports {
+                println!("{:<16} {:<10} {}", p.name, p.version, p.summary);
+            }
+        }
+        CatalogCmd::Inspect { name } => {
+            let c = ports.catalog()?;
+            let entry = c.ports.iter().find(|p| p.name == name).with_context(|| {
+                format!("no port `{name}` in {}", ports.catalog_path().display())
+            })?;
+            let r = ports.recipe(&name)?;
+            println!("name:     {}", r.name);
+            println!("version:  {}", r.version);
+            println!("license:  {}", r.license);
+            println!("summary:  {}", r.summary);
+            if let Some(h) = &r.homepage {
+                println!("homepage: {h}");
+            }
+            println!("recipe:   {}", ports.dir.join(&entry.recipe).display());
+            println!("source:   {}", r.source.url);
+            println!("sha256:   {}", r.source.sha256);
+            if let Some(d) = &r.source.debian_package {
+                println!(
+                    "debian:   {d} {}",
+                    r.source.debian_version.as_deref().unwrap_or("")
+                );
+            }
+            println!("build:    {:?}", r.build.template);
+            println!("files:    {}", r.package.files.join(" "));
+            for (d, req) in &r.package.depends {
+                println!("depends:  {d} {req}");
+            }
+            if let Some(s) = &r.smoke {
+                println!("smoke:    {} (expect {:?})", s.command, s.expect);
+            }
+            println!("package:  {}", r.package_file_name());
+        }
+    }
+    Ok(())
+}
+
+fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
+    let mut env = PortEnv::new(root);
+    let ports = env.ports();
+    match cmd {
+        RecipeCmd::Validate { name } => {
+            let r = ports.recipe(&name)?;
+            println!(
+                "{}: valid ({} {})",
+                ports.recipe_path(&name).display(),
+                r.name,
+                r.version
+            );
+        }
+        RecipeCmd::Manifest { name } => {
+            let r = ports.recipe(&name)?;
+            let pkgroot = env.work_dir(&name).join("pkgroot");
+            if pkgroot.is_dir() {
+                let (m, _) = port::manifest_for(&r, &pkgroot)?;
+                println!("{}", String::from_utf8_lossy(&m.to_canonical_bytes()));
+            } else {
+                let sm = port::source_manifest(&r);
+                let planned = serde_json::json!({
+                    "name": sm.name,
+                    "version": sm.version,
+                    "description": sm.description,
+                    "license": sm.license,
+                    "arch": swpkg_core::ARCH,
+                    "abi": swpkg_core::ABI_VERSION,
+                    "depends": sm.depends,
+                    "files": r.package.files,
+                    "note": "not built yet: file sizes and sha256 appear after `swport recipe package`",
+                });
+                println!("{}", serde_json::to_string_pretty(&planned)?);
+            }
+        }
+        RecipeCmd::Fetch { name } => {
+            let r = ports.recipe(&name)?;
+            let got = env.fetcher().fetch(&r.source_spec())?;
+            eprintln!(
+                "swport: {} verified (sha256 {}), from {:?}",
+                name, r.source.sha256, got.origin
+            );
+            println!("{}", got.path.display());
+        }
+        RecipeCmd::Package {
+            name,
+            out,
+            key,
+            jobs,
+        } => {
+            env.jobs = jobs;
+            let t = Instant::now();
+            let (key, key_path) = port::signing_key(&env, key.as_deref())?;
+            let out = out.unwrap_or_else(|| root.join("build/packages"));
+            let p = port::package(&env, &name, &out, &key)?;
+            eprintln!(
+                "swport: packaged {} ({} files) in {:.1}s, signed with {}; log {}",
+                name,
+                p.manifest.files.len(),
+                t.elapsed().as_secs_f64(),
+                key_path.display(),
+                p.log.display()
+            );
+            println!("{}  {}", p.sha256, p.path.display());
         }
     }
     Ok(())
