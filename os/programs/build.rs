@@ -33,6 +33,8 @@ SECTIONS
         println!("cargo:rustc-link-arg-bins=-T{}", path.display());
         println!("cargo:rustc-link-arg-bins=--no-pie");
         println!("cargo:rustc-link-arg-bins=-static");
+        // Debug info would make the base image ~15x larger; symbols stay for fault reports.
+        println!("cargo:rustc-link-arg-bins=--strip-debug");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
