@@ -83,6 +83,8 @@ pub fn all() -> Result<PathBuf> {
         root.join("os/base").as_os_str(),
         "--bin".as_ref(),
         bin_dir.as_os_str(),
+        // Programs keep symbols in target/; the image carries only their loadable bytes.
+        "--strip".as_ref(),
         "-o".as_ref(),
         img.as_os_str(),
     ])?;
