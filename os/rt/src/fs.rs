@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use swiftos_abi::fcntl::{
     O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, S_IFDIR, S_IFMT, S_IFREG,
 };
-use swiftos_abi::{DirentHeader, Errno, Stat};
+use swiftos_abi::{Errno, Stat};
 
 /// An open file descriptor, closed on drop.
 #[derive(Debug)]
@@ -92,33 +92,7 @@ pub fn is_file(st: &Stat) -> bool {
     st.st_mode & S_IFMT == S_IFREG
 }
 
-/// One directory entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirEntry {
-    pub ino: u64,
-    /// One of the `DT_*` values.
-    pub kind: u8,
-    pub name: String,
-}
-
-/// Decode a `getdents` buffer. Stops (without panicking) at a malformed record.
-pub fn parse_dirents(buf: &[u8], out: &mut Vec<DirEntry>) {
-    const H: usize = core::mem::size_of::<DirentHeader>();
-    let mut off = 0;
-    while off + H <= buf.len() {
-        let rec = &buf[off..];
-        let ino = u64::from_le_bytes(rec[0..8].try_into().unwrap_or([0; 8]));
-        let reclen = u16::from_le_bytes([rec[8], rec[9]]) as usize;
-        let kind = rec[10];
-        let namelen = rec[11] as usize;
-        if reclen < H || reclen > rec.len() || H + namelen > reclen {
-            return;
-        }
-        let name = String::from_utf8_lossy(&rec[H..H + namelen]).into_owned();
-        out.push(DirEntry { ino, kind, name });
-        off += reclen;
-    }
-}
+pub use crate::dirent::{parse_dirents, DirEntry};
 
 /// All entries of a directory (the kernel may or may not include `.` and `..`; they are
 /// removed here).

@@ -14,17 +14,29 @@
 //! ([`fs`]), console output macros ([`print!`], [`println!`], [`eprintln!`]), the environment
 //! ([`env`]) and processes ([`process`]). `unsafe` lives only at the system-call boundary and in
 //! the allocator.
-#![no_std]
+//!
+//! Only [`dirent`] is portable; everything else needs the SwiftOS target
+//! (`target_os = "none"`), so `cargo test -p swiftos-rt` on the host tests the portable part.
+#![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 
+pub mod dirent;
+#[cfg(target_os = "none")]
 pub mod env;
+#[cfg(target_os = "none")]
 pub mod fs;
+#[cfg(target_os = "none")]
 pub mod heap;
+#[cfg(target_os = "none")]
 pub mod io;
+#[cfg(target_os = "none")]
 pub mod process;
+#[cfg(target_os = "none")]
 mod start;
+#[cfg(target_os = "none")]
 pub mod sys;
+#[cfg(target_os = "none")]
 pub mod time;
 
 pub use swiftos_abi as abi;
@@ -32,6 +44,7 @@ pub use swiftos_abi::Errno;
 
 /// Everything a typical program needs.
 pub mod prelude {
+    #[cfg(target_os = "none")]
     pub use crate::{eprint, eprintln, print, println};
     pub use alloc::borrow::ToOwned;
     pub use alloc::boxed::Box;
