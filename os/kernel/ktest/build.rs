@@ -32,6 +32,7 @@ SECTIONS
         println!("cargo:rustc-link-arg-bins=-T{}", path.display());
         println!("cargo:rustc-link-arg-bins=--no-pie");
         println!("cargo:rustc-link-arg-bins=-static");
+        println!("cargo:rustc-link-arg-bins=--strip-debug");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
