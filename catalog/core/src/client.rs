@@ -448,19 +448,7 @@ impl<P: Platform> Client<P> {
     /// by its hash (`dir/HASH.file`, sha256 preferred).
     pub fn target_url(&self, name: &str) -> Result<String, Error> {
         let info = self.target_info(name)?;
-        let path = if self.root.signed.consistent_snapshot {
-            let hash = info
-                .hashes
-                .get("sha256")
-                .or_else(|| info.hashes.values().next())
-                .ok_or_else(|| Error::NoSupportedHash { what: name.into() })?;
-            match name.rsplit_once('/') {
-                Some((dir, file)) => format!("{dir}/{hash}.{file}"),
-                None => format!("{hash}.{name}"),
-            }
-        } else {
-            name.to_string()
-        };
+        let path = target_path(name, info, self.root.signed.consistent_snapshot)?;
         Ok(join_url(&self.config.targets_base, &path))
     }
 
@@ -480,6 +468,28 @@ impl<P: Platform> Client<P> {
         check.finish()?;
         Ok(bytes)
     }
+}
+
+/// The path a target is published under, relative to the targets base URL: `name` itself, or
+/// with consistent snapshots `dir/HASH.file` (sha256 preferred, else the first listed hash).
+/// Usable without a refreshed [`Client`], e.g. from cached, already verified targets metadata.
+pub fn target_path(
+    name: &str,
+    info: &TargetFile,
+    consistent_snapshot: bool,
+) -> Result<String, Error> {
+    if !consistent_snapshot {
+        return Ok(name.to_string());
+    }
+    let hash = info
+        .hashes
+        .get("sha256")
+        .or_else(|| info.hashes.values().next())
+        .ok_or_else(|| Error::NoSupportedHash { what: name.into() })?;
+    Ok(match name.rsplit_once('/') {
+        Some((dir, file)) => format!("{dir}/{hash}.{file}"),
+        None => format!("{hash}.{name}"),
+    })
 }
 
 fn snapshot_pin(ts: &Timestamp) -> Result<&MetaFile, Error> {
