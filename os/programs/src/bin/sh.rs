@@ -30,6 +30,7 @@ const HELP: &str = concat!(
     "Example: ls -l /bin | head -n 3 > /tmp/top3\n",
 );
 
+#[derive(Clone)]
 struct Var {
     name: String,
     value: String,
@@ -216,9 +217,13 @@ impl Shell {
     }
 
     /// Run built-in `argv[0]` if it is one.
-    fn builtin(&mut self, argv: &[String], out: Fd) -> Option<i32> {
+    fn builtin(&mut self, argv: &[String], out: Fd, err: Fd) -> Option<i32> {
         let w = |s: &str| {
             let _ = sys::write_all(out, s.as_bytes());
+        };
+        // Errors go to the command's (possibly redirected) standard error.
+        let ew = |s: String| {
+            let _ = sys::write_all(err, s.as_bytes());
         };
         let code = match argv[0].as_str() {
             "cd" => {
@@ -230,14 +235,14 @@ impl Shell {
                             d
                         }
                         None => {
-                            eprintln!("sh: cd: OLDPWD not set");
+                            ew(String::from("sh: cd: OLDPWD not set\n"));
                             return Some(1);
                         }
                     },
                     Some(d) => String::from(d),
                 };
                 if argv.len() > 2 {
-                    eprintln!("sh: cd: too many arguments");
+                    ew(String::from("sh: cd: too many arguments\n"));
                     return Some(1);
                 }
                 let old = sys::getcwd().unwrap_or_default();
@@ -249,7 +254,7 @@ impl Shell {
                         0
                     }
                     Err(e) => {
-                        eprintln!("sh: cd: {target}: {}", e.description());
+                        ew(format!("sh: cd: {target}: {}\n", e.description()));
                         1
                     }
                 }
@@ -260,7 +265,7 @@ impl Shell {
                     Some(n) => match n.parse::<i32>() {
                         Ok(v) => v & 0xff,
                         Err(_) => {
-                            eprintln!("sh: exit: {n}: numeric argument required");
+                            ew(format!("sh: exit: {n}: numeric argument required\n"));
                             2
                         }
                     },
@@ -284,7 +289,7 @@ impl Shell {
                         None => (a.as_str(), None),
                     };
                     if !valid_name(name) {
-                        eprintln!("sh: export: `{a}': not a valid identifier");
+                        ew(format!("sh: export: `{a}': not a valid identifier\n"));
                         code = 1;
                         continue;
                     }
@@ -339,7 +344,8 @@ impl Shell {
                     return 1;
                 }
                 let out = fds.get(1).unwrap_or(1);
-                return self.builtin(&argv, out).unwrap_or(0);
+                let err = fds.get(2).unwrap_or(2);
+                return self.builtin(&argv, out, err).unwrap_or(0);
             }
         }
         // Pipes between the commands.
@@ -381,7 +387,16 @@ impl Shell {
             }
             if is_builtin(&argv[0]) {
                 let out = fds.get(1).unwrap_or(1);
-                let st = self.builtin(&argv, out).unwrap_or(0);
+                let err = fds.get(2).unwrap_or(2);
+                // Inside a pipeline a built-in acts like a subshell: no lasting effect.
+                let saved_vars = self.vars.clone();
+                let saved_cwd = sys::getcwd().ok();
+                let st = self.builtin(&argv, out, err).unwrap_or(0);
+                self.vars = saved_vars;
+                self.exit = None;
+                if let Some(d) = saved_cwd {
+                    let _ = sys::chdir(&d);
+                }
                 if is_last {
                     last_status = st;
                 }
