@@ -130,20 +130,18 @@ impl BufReader {
         if self.eof {
             return Ok(false);
         }
-        loop {
-            match sys::read(self.fd, &mut self.buf) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.pos = 0;
-                    self.len = n.min(self.buf.len());
-                    return Ok(true);
-                }
-                Err(Errno::EINTR) => continue,
-                Err(e) => return Err(e),
+        // `EINTR` is not retried: a shell that ignores Ctrl-C may get it and redraw its prompt.
+        match sys::read(self.fd, &mut self.buf) {
+            Ok(0) => {
+                self.eof = true;
+                Ok(false)
             }
+            Ok(n) => {
+                self.pos = 0;
+                self.len = n.min(self.buf.len());
+                Ok(true)
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -584,6 +584,11 @@ fn main(args: Vec<String>, env: Vec<String>) -> i32 {
                 }
                 return sh.exit.unwrap_or(sh.status);
             }
+            Err(Errno::EINTR) => {
+                // Ctrl-C at the prompt: drop the partial input and prompt again.
+                pending.clear();
+                continue;
+            }
             Err(e) => {
                 eprintln!("sh: read error: {}", e.description());
                 return 1;
