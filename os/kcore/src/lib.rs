@@ -3,6 +3,7 @@
 
 extern crate alloc;
 
+pub mod cmdline;
 pub mod elf;
 pub mod esr;
 pub mod frame;
