@@ -48,10 +48,13 @@ fn irq() {
                 time::arm_next(k.next_deadline());
             });
         } else if id == UART_IRQ.load(Ordering::Relaxed) {
+            // Acknowledge before draining: a byte that arrives after the drain raises a new
+            // interrupt. (Acknowledging afterwards could clear the interrupt of a byte still in
+            // the FIFO, and the console would stall until the next key.)
+            uart::ack_irq();
             while let Some(b) = uart::getb() {
                 proc::with(|k| k.console_input(b));
             }
-            uart::ack_irq();
         }
         gic::eoi(iar);
     }
