@@ -24,6 +24,8 @@ pub enum ReadResult {
 }
 
 const MAX_LINE: usize = 4096;
+/// Delivered-but-unread input kept at most; further input is dropped until a reader catches up.
+pub const MAX_READY: usize = 64 * 1024;
 
 /// State of the console's input side.
 #[derive(Default)]
@@ -60,6 +62,9 @@ impl LineDiscipline {
                 echo.extend_from_slice(b"^C\n");
             }
             return InputEvent::Interrupt;
+        }
+        if self.ready.len() >= MAX_READY {
+            return InputEvent::None;
         }
         if self.raw {
             self.ready.push_back(Some(b));
@@ -191,6 +196,19 @@ mod tests {
         // Backspace on an empty line echoes nothing.
         let (echo, _) = feed(&mut l, b"\x7f");
         assert!(echo.is_empty());
+    }
+
+    #[test]
+    fn unread_input_is_bounded() {
+        let mut l = LineDiscipline::new();
+        l.set_raw(true);
+        let mut echo = Vec::new();
+        for _ in 0..MAX_READY + 100 {
+            l.input(b'x', &mut echo);
+        }
+        assert_eq!(l.ready.len(), MAX_READY);
+        // Ctrl-C still gets through when the buffer is full.
+        assert_eq!(l.input(0x03, &mut echo), InputEvent::Interrupt);
     }
 
     #[test]
