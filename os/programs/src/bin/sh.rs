@@ -423,14 +423,20 @@ impl Shell {
         }
         // Close our copies of the pipe ends so readers see end of input.
         drop(all_pipe_fds);
-        if let Some((pid, _)) = pids.last() {
-            let _ = sys::set_foreground(*pid);
-        }
+        // Wait from the last command backwards, each in turn the console foreground; once one
+        // is stopped by Ctrl-C the rest of the pipeline is interrupted too.
         let count = pids.len();
-        for (k, (pid, name)) in pids.iter().enumerate() {
-            let st = wait_pid(*pid);
-            let code = match st {
+        let mut interrupted = false;
+        for (k, (pid, name)) in pids.iter().enumerate().rev() {
+            if interrupted {
+                let _ = sys::kill(*pid, SIGINT);
+            }
+            let _ = sys::set_foreground(*pid);
+            let code = match wait_pid(*pid) {
                 Ok(s) => {
+                    if s == ExitStatus::Signaled(SIGINT) {
+                        interrupted = true;
+                    }
                     report_signal(name, s);
                     s.code()
                 }
