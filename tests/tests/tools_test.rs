@@ -112,3 +112,21 @@ fn chown_as_root() {
     assert_ne!(code, 0);
     assert!(out.contains("nosuchuser"), "{out}");
 }
+
+/// docs/COMMAND_REFERENCE.md documents every program the image ships.
+#[test]
+fn command_reference_covers_every_program() {
+    let doc = std::fs::read_to_string(swiftos_tests::repo_root().join("docs/COMMAND_REFERENCE.md"))
+        .unwrap();
+    let mut g = Guest::boot_default("tools_doc_coverage").unwrap();
+    g.login("user", "user").unwrap();
+    let listing = g.run("ls /bin").unwrap();
+    let names: Vec<&str> = listing.split_whitespace().collect();
+    assert!(names.len() > 20, "ls /bin: {listing}");
+    for name in names {
+        assert!(
+            doc.contains(&format!("### `{name}`")),
+            "docs/COMMAND_REFERENCE.md does not document /bin/{name}"
+        );
+    }
+}
