@@ -86,8 +86,12 @@ fn irq_of(node: &fdt::node::FdtNode<'_, '_>) -> Option<u32> {
     Some(if kind == 1 { 16 + num } else { 32 + num })
 }
 
-fn reg0(node: &fdt::node::FdtNode<'_, '_>) -> Option<u64> {
-    node.reg()?.next().map(|r| r.starting_address as u64)
+/// Base address of the `index`-th `reg` entry, assuming 2 address and 2 size cells (QEMU virt).
+fn reg_raw(node: &fdt::node::FdtNode<'_, '_>, index: usize) -> Option<u64> {
+    let v = node.property("reg")?.value;
+    let at = index * 16;
+    let b: [u8; 8] = v.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_be_bytes(b))
 }
 
 impl Platform {
@@ -104,53 +108,48 @@ impl Platform {
         let mem_base = region.starting_address as u64;
         let mem_size = region.size.ok_or(DtError::Missing("memory size"))? as u64;
 
-        let uart = fdt
-            .find_compatible(&["arm,pl011"])
-            .ok_or(DtError::Missing("PL011 UART"))?;
-        let uart_base = reg0(&uart).ok_or(DtError::Missing("PL011 reg"))?;
-        let uart_irq = irq_of(&uart).unwrap_or(33);
-
-        let gic = fdt
-            .find_compatible(&["arm,cortex-a15-gic", "arm,gic-400"])
-            .ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
-        let mut gic_regs = gic.reg().ok_or(DtError::Missing("GIC reg"))?;
-        let gicd_base = gic_regs
-            .next()
-            .ok_or(DtError::Missing("GICD"))?
-            .starting_address as u64;
-        let gicc_base = gic_regs
-            .next()
-            .ok_or(DtError::Missing("GICC"))?
-            .starting_address as u64;
-
-        // Timer: interrupts = <secure phys, non-secure phys, virt, hyp>; use the virtual timer.
-        let timer_irq = fdt
-            .find_compatible(&["arm,armv8-timer", "arm,armv7-timer"])
-            .and_then(|t| {
-                let v = t.property("interrupts")?.value;
-                if v.len() >= 36 {
-                    Some(16 + u32::from_be_bytes([v[28], v[29], v[30], v[31]]))
-                } else {
-                    None
-                }
-            })
-            .unwrap_or(27);
-
-        let rtc_base = fdt.find_compatible(&["arm,pl031"]).and_then(|n| reg0(&n));
-
+        // One pass over all nodes (the `fdt` crate's per-query searches are slow under TCG).
+        // QEMU virt's root uses #address-cells = 2, so a device's first `reg` cell pair is a
+        // big-endian u64 base address.
+        let mut uart = None;
+        let mut gic = None;
+        let mut timer_irq = 27;
+        let mut rtc_base = None;
         let mut virtio = [(0u64, 0u32); MAX_VIRTIO];
         let mut virtio_count = 0;
         for node in fdt.all_nodes() {
-            let compatible = node
-                .compatible()
-                .map(|c| c.all().any(|s| s == "virtio,mmio"));
-            if compatible == Some(true) && virtio_count < MAX_VIRTIO {
-                if let (Some(base), Some(irq)) = (reg0(&node), irq_of(&node)) {
-                    virtio[virtio_count] = (base, irq);
-                    virtio_count += 1;
+            let Some(compat) = node.compatible() else {
+                continue;
+            };
+            let has = |name: &str| compat.all().any(|c| c == name);
+            if has("virtio,mmio") {
+                if let (Some(base), Some(irq)) = (reg_raw(&node, 0), irq_of(&node)) {
+                    if virtio_count < MAX_VIRTIO {
+                        virtio[virtio_count] = (base, irq);
+                        virtio_count += 1;
+                    }
                 }
+            } else if has("arm,pl011") && uart.is_none() {
+                uart = Some((reg_raw(&node, 0), irq_of(&node)));
+            } else if has("arm,cortex-a15-gic") || has("arm,gic-400") {
+                gic = Some((reg_raw(&node, 0), reg_raw(&node, 1)));
+            } else if has("arm,armv8-timer") || has("arm,armv7-timer") {
+                // interrupts = <secure phys, non-secure phys, virt, hyp>: the virtual timer.
+                if let Some(v) = node.property("interrupts").map(|p| p.value) {
+                    if v.len() >= 36 {
+                        timer_irq = 16 + u32::from_be_bytes([v[28], v[29], v[30], v[31]]);
+                    }
+                }
+            } else if has("arm,pl031") {
+                rtc_base = reg_raw(&node, 0);
             }
         }
+        let (uart_base, uart_irq) = uart.ok_or(DtError::Missing("PL011 UART"))?;
+        let uart_base = uart_base.ok_or(DtError::Missing("PL011 reg"))?;
+        let uart_irq = uart_irq.unwrap_or(33);
+        let (gicd, gicc) = gic.ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
+        let gicd_base = gicd.ok_or(DtError::Missing("GICD"))?;
+        let gicc_base = gicc.ok_or(DtError::Missing("GICC"))?;
         let mut bootargs = [0u8; BOOTARGS_MAX];
         let args = fdt.chosen().bootargs().unwrap_or("").as_bytes();
         let bootargs_len = args.len().min(BOOTARGS_MAX);
