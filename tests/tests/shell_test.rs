@@ -60,3 +60,17 @@ fn cd_and_pwd() {
     assert_ne!(code, 0);
     assert_eq!(g.run("pwd").unwrap(), "/etc\n");
 }
+
+#[test]
+fn backspace_edits_and_ctrl_d_logs_out() {
+    let mut g = user();
+    g.send(b"echo abX\x7f\r").unwrap();
+    g.expect("\r\n").unwrap();
+    assert_eq!(
+        g.expect("$ ").unwrap().replace("\r\n", "\n").lines().next(),
+        Some("ab")
+    );
+    // Ctrl-D at an empty prompt ends the shell: back to login.
+    g.send(b"\x04").unwrap();
+    g.login("guest", "guest").unwrap();
+}
