@@ -1,7 +1,20 @@
 //! The SwiftOS kernel for `qemu-system-aarch64 -M virt` (EL1, GICv2, PL011, virtio-mmio).
 //!
-//! Boot flow: `arch::boot` (MMU on, upper half) → [`kernel_main`]: console, device tree, memory,
-//! interrupts, block device and file systems, then `/bin/init` as the first EL0 process.
+//! Boot flow: `arch::boot` (MMU on, kernel in the upper half at `0xffff_0000_4020_0000`, a
+//! linear map of device space and RAM) → [`kernel_main`]: console, device tree, memory,
+//! interrupts, block device and file systems, then `/bin/init` as the first EL0 process (uid 0,
+//! every capability, fds 0-2 on the console).
+//!
+//! ```text
+//! cargo build --release -p swiftos-kernel --target aarch64-unknown-none
+//! qemu-system-aarch64 -M virt -cpu cortex-a72 -m 512M -nographic \
+//!   -kernel target/aarch64-unknown-none/release/swiftos-kernel \
+//!   -drive file=build/base.img,if=none,format=raw,id=base -device virtio-blk-device,drive=base
+//! ```
+//!
+//! Kernel command line (`-append`): `init=/path` runs another first program; `selftest` runs
+//! the built-in EL0 self-test (also the default when no disk is attached). Portable logic lives
+//! in `swiftos-kcore` (host-tested); files in `swiftos-vfs`; authority in `swiftos-authority`.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
 
