@@ -767,3 +767,135 @@ fn hex(b: &[u8]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generation::current_bytes;
+    use crate::mem::MemPlatform;
+
+    fn gen_with(n: u64, parent: u64, pkgs: &[(&str, &str, &[&str])]) -> Generation {
+        Generation {
+            format: 1,
+            generation: n,
+            parent,
+            created: 0,
+            reason: "test".into(),
+            packages: pkgs
+                .iter()
+                .map(|(name, v, deps)| Installed {
+                    name: (*name).into(),
+                    version: v.parse().unwrap(),
+                    explicit: deps.is_empty() || name.starts_with('a'),
+                    store: format!("{name}-{v}"),
+                    depends: deps
+                        .iter()
+                        .map(|d| crate::generation::DepRecord {
+                            name: (*d).into(),
+                            req: "*".into(),
+                        })
+                        .collect(),
+                    provides: Vec::new(),
+                    conflicts: Vec::new(),
+                    description: String::new(),
+                    origin: "file".into(),
+                })
+                .collect(),
+        }
+    }
+
+    fn platform_with(gens: &[Generation], current: u64) -> MemPlatform {
+        let mut p = MemPlatform::new();
+        for g in gens {
+            p.put(&layout::generation_file(g.generation), &g.to_bytes());
+            for i in &g.packages {
+                p.put(&format!("/pkg/store/{}/manifest.json", i.store), b"{}");
+            }
+        }
+        p.put(layout::CURRENT, &current_bytes(current));
+        p
+    }
+
+    #[test]
+    fn remove_refuses_needed_then_drops_orphans_and_rollback_restores() {
+        let g1 = gen_with(1, 0, &[("app", "1.0.0", &["lib"]), ("lib", "1.0.0", &[])]);
+        let mut pkg = Pkg::new(platform_with(&[g1.clone()], 1));
+        let snapshot = pkg.p.tree.borrow().clone();
+        match pkg.remove(&["lib".into()], false) {
+            Err(Error::Needed { name, dependents }) => {
+                assert_eq!((name.as_str(), dependents.as_str()), ("lib", "app 1.0.0"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            *pkg.p.tree.borrow(),
+            snapshot,
+            "a refused remove changed the tree"
+        );
+        // `lib` is explicit here (no deps), so removing `app` keeps it.
+        let c = pkg.remove(&["app".into()], false).unwrap();
+        assert_eq!(
+            (c.from, c.to, c.removed.clone()),
+            (1, 2, alloc::vec![String::from("app 1.0.0")])
+        );
+        assert_eq!(pkg.list().unwrap().packages.len(), 1);
+        let c = pkg.rollback().unwrap();
+        assert_eq!((c.from, c.to), (2, 1));
+        assert_eq!(pkg.list().unwrap(), g1);
+        // Rolling back past the first generation gives the empty set; then there is nothing left.
+        pkg.rollback().unwrap();
+        assert!(pkg.list().unwrap().packages.is_empty());
+        assert!(matches!(pkg.rollback(), Err(Error::NoPrevious(0))));
+    }
+
+    #[test]
+    fn forced_remove_and_unknown_names() {
+        let g1 = gen_with(1, 0, &[("app", "1.0.0", &["lib"]), ("lib", "1.0.0", &[])]);
+        let mut pkg = Pkg::new(platform_with(&[g1], 1));
+        assert!(matches!(
+            pkg.remove(&["nope".into()], false),
+            Err(Error::UnknownPackage { .. })
+        ));
+        let c = pkg.remove(&["lib".into()], true).unwrap();
+        assert_eq!(c.removed, alloc::vec![String::from("lib 1.0.0")]);
+    }
+
+    #[test]
+    fn damaged_store_records_are_errors_not_panics() {
+        let g1 = gen_with(1, 0, &[("app", "1.0.0", &["lib"]), ("lib", "1.0.0", &[])]);
+        let good = g1.to_bytes();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..600 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut bytes = good.clone();
+            let cut = (seed as usize) % (bytes.len() + 1);
+            if round % 2 == 0 {
+                bytes.truncate(cut);
+            } else if !bytes.is_empty() {
+                let i = cut % bytes.len();
+                bytes[i] = (seed >> 40) as u8;
+            }
+            let mut p = platform_with(&[g1.clone()], 1);
+            p.put(&layout::generation_file(1), &bytes);
+            if round % 5 == 0 {
+                p.put(layout::CURRENT, &bytes[..bytes.len().min(3)]);
+            }
+            let mut pkg = Pkg::new(p);
+            let before = pkg.p.tree.borrow().clone();
+            let _ = pkg.list();
+            let _ = pkg.files("app");
+            let _ = pkg.info("app");
+            let _ = pkg.generations();
+            if pkg.remove(&["app".into()], false).is_err() {
+                assert_eq!(
+                    *pkg.p.tree.borrow(),
+                    before,
+                    "round {round}: failed remove changed the tree"
+                );
+            }
+            let _ = pkg.rollback();
+        }
+    }
+}

@@ -17,6 +17,8 @@ pub mod download;
 pub mod error;
 pub mod generation;
 pub mod layout;
+#[cfg(any(test, feature = "mem"))]
+pub mod mem;
 pub mod platform;
 pub mod repo;
 pub mod store;
