@@ -819,7 +819,7 @@ mod tests {
     #[test]
     fn remove_refuses_needed_then_drops_orphans_and_rollback_restores() {
         let g1 = gen_with(1, 0, &[("app", "1.0.0", &["lib"]), ("lib", "1.0.0", &[])]);
-        let mut pkg = Pkg::new(platform_with(&[g1.clone()], 1));
+        let mut pkg = Pkg::new(platform_with(core::slice::from_ref(&g1), 1));
         let snapshot = pkg.p.tree.borrow().clone();
         match pkg.remove(&["lib".into()], false) {
             Err(Error::Needed { name, dependents }) => {
@@ -877,7 +877,7 @@ mod tests {
                 let i = cut % bytes.len();
                 bytes[i] = (seed >> 40) as u8;
             }
-            let mut p = platform_with(&[g1.clone()], 1);
+            let mut p = platform_with(core::slice::from_ref(&g1), 1);
             p.put(&layout::generation_file(1), &bytes);
             if round % 5 == 0 {
                 p.put(layout::CURRENT, &bytes[..bytes.len().min(3)]);
