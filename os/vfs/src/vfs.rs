@@ -137,6 +137,11 @@ impl Vfs {
     /// Mount `fs` at absolute path `at` (e.g. the package store at `/pkg`). Paths at or below
     /// `at` then resolve inside `fs`. `EBUSY` if something is already mounted there, `EINVAL`
     /// for a path that is not absolute and normalised.
+    ///
+    /// Resolution is by path prefix, so the mount works even if `at` does not exist in the
+    /// parent filesystem; but directory listings come from the parent, so create the mount point
+    /// there (e.g. `swiftos-image build --mkdir /pkg`) for it to show up in `ls` and for its
+    /// ancestors to be `stat`able.
     pub fn mount(&mut self, at: &str, fs: Box<dyn FileSystem>) -> Result<(), Errno> {
         let ctx = FsContext::kernel();
         let np = normalize(&ctx, at)?;
