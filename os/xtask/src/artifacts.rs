@@ -85,10 +85,29 @@ pub fn all() -> Result<PathBuf> {
         bin_dir.as_os_str(),
         // Programs keep symbols in target/; the image carries only their loadable bytes.
         "--strip".as_ref(),
+        "--mtime".as_ref(),
+        source_date_epoch().as_ref(),
         "-o".as_ref(),
         img.as_os_str(),
     ])?;
     Ok(img)
+}
+
+/// File times in the image: `SOURCE_DATE_EPOCH` if set, else the time of the checked-out commit
+/// (so the same commit always gives the same image), else 0.
+fn source_date_epoch() -> String {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        return v;
+    }
+    Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(repo_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "0".into())
 }
 
 /// A kernel that does nothing but power off through PSCI: the baseline for the boot benchmark.
