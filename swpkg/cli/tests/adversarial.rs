@@ -614,3 +614,70 @@ fn non_canonical_and_unknown_format_manifest() {
         }
     );
 }
+
+#[test]
+fn builder_refuses_what_readers_would_refuse() {
+    for (name, make) in [
+        (
+            "abs",
+            Box::new(|r: &std::path::Path| {
+                std::os::unix::fs::symlink("/etc/passwd", r.join("bin/evil")).unwrap()
+            }) as Box<dyn Fn(&std::path::Path)>,
+        ),
+        (
+            "up",
+            Box::new(|r: &std::path::Path| {
+                std::os::unix::fs::symlink("../../x", r.join("bin/evil")).unwrap()
+            }),
+        ),
+        (
+            "reserved",
+            Box::new(|r: &std::path::Path| fs::write(r.join("+MANIFEST"), b"x").unwrap()),
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = stage(tmp.path());
+        make(&root);
+        let out = tmp.path().join("x.swpkg");
+        let e = swpkg::build_package(
+            &manifest_file(tmp.path()),
+            &root,
+            &key(),
+            Default::default(),
+            &out,
+        )
+        .unwrap_err();
+        match name {
+            "reserved" => assert!(
+                matches!(e.package(), Some(PackageError::InvalidPath { path, reason: "reserved name" }) if path == "+MANIFEST"),
+                "{e}"
+            ),
+            _ => assert!(
+                matches!(e.package(), Some(PackageError::SymlinkEscapes { path, .. }) if path == "bin/evil"),
+                "{name}: {e}"
+            ),
+        }
+        assert!(!out.exists());
+        assert_eq!(listing(tmp.path()), ["lua.toml", "stage"]);
+    }
+}
+
+#[test]
+fn any_of_several_keys() {
+    let (m, payload) = small_manifest();
+    let tar = unzstd(&craft(&m, payload));
+    let good = key().verifying_key();
+    let other = other_key().verifying_key();
+    let l = Limits::DEFAULT;
+    swpkg_core::verify_stream_with_keys(&tar[..], &[other, good], &l, &mut NullSink).unwrap();
+    let e = swpkg_core::verify_stream_with_keys(&tar[..], &[other], &l, &mut NullSink).unwrap_err();
+    assert!(matches!(
+        e.package(),
+        Some(PackageError::BadSignature { .. })
+    ));
+    let e = swpkg_core::verify_stream_with_keys(&tar[..], &[], &l, &mut NullSink).unwrap_err();
+    assert!(matches!(
+        e.package(),
+        Some(PackageError::BadSignature { .. })
+    ));
+}

@@ -38,7 +38,8 @@ pub use limits::Limits;
 pub use manifest::{Dependency, Entry, EntryKind, Manifest, Mode, Sha256};
 pub use read::Read;
 pub use verify::{
-    inspect_stream, verify_stream, verify_stream_with_limits, Inspected, NullSink, Sink,
+    inspect_stream, verify_stream, verify_stream_with_keys, verify_stream_with_limits, Inspected,
+    NullSink, Sink,
 };
 
 /// Tar member name of the manifest (always the first member).

@@ -7,7 +7,7 @@ use crate::manifest::{Entry, EntryKind, Manifest, Sha256};
 use crate::read::Read;
 use crate::tar::{TarHeader, TarKind, TarReader};
 use crate::{MANIFEST_NAME, SIGNATURE_LEN, SIGNATURE_NAME};
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::convert::Infallible;
@@ -168,13 +168,28 @@ pub fn verify_stream_with_limits<R: Read, S: Sink>(
     limits: &Limits,
     sink: &mut S,
 ) -> Result<Manifest, StreamError<R::Error, S::Error>> {
+    verify_stream_with_keys(reader, core::slice::from_ref(key), limits, sink)
+}
+
+/// Like [`verify_stream_with_limits`], accepting a signature by any of `keys` (for example
+/// during a signing-key rotation). An empty slice accepts nothing.
+pub fn verify_stream_with_keys<R: Read, S: Sink>(
+    reader: R,
+    keys: &[VerifyingKey],
+    limits: &Limits,
+    sink: &mut S,
+) -> Result<Manifest, StreamError<R::Error, S::Error>> {
     let mut tar = TarReader::new(reader);
     let (bytes, signature) = read_head(&mut tar, limits)?;
-    key.verify_strict(&bytes, &signature).map_err(|_| {
-        pkg(PackageError::BadSignature {
-            key: hex::encode(key.as_bytes()),
-        })
-    })?;
+    if !keys
+        .iter()
+        .any(|k| k.verify_strict(&bytes, &signature).is_ok())
+    {
+        let tried: Vec<String> = keys.iter().map(|k| hex::encode(k.as_bytes())).collect();
+        return Err(pkg(PackageError::BadSignature {
+            key: tried.join(", "),
+        }));
+    }
     let manifest = Manifest::from_canonical_bytes(&bytes, limits)?;
     drop(bytes);
     sink.manifest(&manifest).map_err(StreamError::Sink)?;
