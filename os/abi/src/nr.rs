@@ -108,6 +108,46 @@ pub const KERNEL_LOG: usize = 48;
 pub const NET_FIRST: usize = 60;
 pub const NET_LAST: usize = 79;
 
+// Networking calls. All need `capNet` (except `poll`, which works on any descriptor) and fail
+// with `EPERM` without it. Socket addresses are [`crate::net::SockAddrIn`] (16 bytes).
+
+/// `socket(domain = AF_INET, type = SOCK_STREAM | SOCK_DGRAM [| SOCK_NONBLOCK | SOCK_CLOEXEC],
+/// protocol = 0) -> fd`.
+pub const SOCKET: usize = 60;
+/// `bind(fd, *SockAddrIn, addr_len)`.
+pub const BIND: usize = 61;
+/// `listen(fd, backlog)`.
+pub const LISTEN: usize = 62;
+/// `accept(fd, *SockAddrIn (0 = not wanted), flags: SOCK_NONBLOCK | SOCK_CLOEXEC) -> fd`.
+pub const ACCEPT: usize = 63;
+/// `connect(fd, *SockAddrIn, addr_len)`; non-blocking sockets answer `EINPROGRESS`.
+pub const CONNECT: usize = 64;
+/// `send(fd, buf, len, flags) -> n`.
+pub const SEND: usize = 65;
+/// `recv(fd, buf, len, flags: MSG_PEEK | MSG_DONTWAIT) -> n` (0 = peer closed).
+pub const RECV: usize = 66;
+/// `sendto(fd, buf, len, flags, *SockAddrIn, addr_len) -> n`.
+pub const SENDTO: usize = 67;
+/// `recvfrom(fd, buf, len, flags, *SockAddrIn (0 = not wanted)) -> n`.
+pub const RECVFROM: usize = 68;
+/// `shutdown(fd, SHUT_RD | SHUT_WR | SHUT_RDWR)`.
+pub const SHUTDOWN: usize = 69;
+/// `setsockopt(fd, level, name, *value, value_len)`.
+pub const SETSOCKOPT: usize = 70;
+/// `getsockopt(fd, level, name, *value, value_len) -> bytes written`.
+pub const GETSOCKOPT: usize = 71;
+/// `getsockname(fd, *SockAddrIn)`.
+pub const GETSOCKNAME: usize = 72;
+/// `getpeername(fd, *SockAddrIn)`; `ENOTCONN` when not connected.
+pub const GETPEERNAME: usize = 73;
+/// `poll(*PollFd, nfds, timeout_ms: i64 (-1 = forever)) -> ready count`, over sockets, pipes
+/// and the console together.
+pub const POLL: usize = 74;
+/// `net_info(*NetInfo)`: interface address, gateway, MAC and counters (for `ifconfig`).
+pub const NET_INFO: usize = 75;
+/// `net_sockets(buf: *SockInfo, max) -> count`: the socket table (for `netstat`).
+pub const NET_SOCKETS: usize = 76;
+
 /// Highest assigned number + 1.
 pub const COUNT: usize = 80;
 
@@ -162,6 +202,23 @@ pub const TABLE: &[(usize, &str)] = &[
     (RESTRICT_HANDLE, "restrict_handle"),
     (SIGINT_MODE, "sigint_mode"),
     (KERNEL_LOG, "kernel_log"),
+    (SOCKET, "socket"),
+    (BIND, "bind"),
+    (LISTEN, "listen"),
+    (ACCEPT, "accept"),
+    (CONNECT, "connect"),
+    (SEND, "send"),
+    (RECV, "recv"),
+    (SENDTO, "sendto"),
+    (RECVFROM, "recvfrom"),
+    (SHUTDOWN, "shutdown"),
+    (SETSOCKOPT, "setsockopt"),
+    (GETSOCKOPT, "getsockopt"),
+    (GETSOCKNAME, "getsockname"),
+    (GETPEERNAME, "getpeername"),
+    (POLL, "poll"),
+    (NET_INFO, "net_info"),
+    (NET_SOCKETS, "net_sockets"),
 ];
 
 #[cfg(test)]
@@ -170,9 +227,29 @@ mod tests {
     fn table_numbers_unique_and_in_range() {
         let mut seen = [false; super::COUNT];
         for (n, name) in super::TABLE {
-            assert!(
-                *n < super::NET_FIRST,
-                "{name} collides with the network range"
+            let is_net = name.starts_with("net_")
+                || [
+                    "socket",
+                    "bind",
+                    "listen",
+                    "accept",
+                    "connect",
+                    "send",
+                    "recv",
+                    "sendto",
+                    "recvfrom",
+                    "shutdown",
+                    "setsockopt",
+                    "getsockopt",
+                    "getsockname",
+                    "getpeername",
+                    "poll",
+                ]
+                .contains(name);
+            assert_eq!(
+                (super::NET_FIRST..=super::NET_LAST).contains(n),
+                is_net,
+                "{name} ({n}) is on the wrong side of the network range"
             );
             assert!(!seen[*n], "duplicate number {n} ({name})");
             seen[*n] = true;
