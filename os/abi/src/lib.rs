@@ -17,6 +17,7 @@ pub mod caps;
 pub mod errno;
 pub mod fcntl;
 pub mod layout;
+pub mod net;
 pub mod nr;
 pub mod types;
 
