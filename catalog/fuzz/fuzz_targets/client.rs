@@ -81,7 +81,8 @@ fuzz_target!(|data: &[u8]| {
     let names = ["m/timestamp.json", "m/snapshot.json", "m/targets.json", "m/2.root.json", "t/file"];
     let server = names.iter().zip(parts).map(|(n, p)| (n.to_string(), p.to_vec())).collect();
     let mut p = Fuzz { server, store: BTreeMap::new() };
-    Client::init(&mut p, &root_bytes()).unwrap();
+    static ROOT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    Client::init(&mut p, ROOT.get_or_init(root_bytes)).unwrap();
     let mut c = Client::new(p, Config::new("m", "t")).unwrap();
     if c.refresh().is_ok() {
         let _ = c.download_target("file");

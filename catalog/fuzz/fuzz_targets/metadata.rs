@@ -8,8 +8,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(env) = parse::<Root>(data) {
         let _ = check_root(&env.signed);
         let _ = catalog_core::client::verify_self_signed_root(data);
-        // The canonical form of what we parsed must itself parse as JSON.
-        assert!(serde_json::from_slice::<serde_json::Value>(&env.canonical).is_ok());
+        // OLPC canonical JSON writes control characters raw, so only without them is the
+        // canonical form JSON again; then it must be a fixed point.
+        if !env.canonical.iter().any(|&b| b < 0x20) {
+            let v: serde_json::Value = serde_json::from_slice(&env.canonical).expect("canonical form is JSON");
+            assert_eq!(catalog_core::canonical::to_canonical(&v).unwrap(), env.canonical);
+        }
     }
     let _ = parse::<Timestamp>(data);
     let _ = parse::<Snapshot>(data);
