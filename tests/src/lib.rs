@@ -322,7 +322,12 @@ impl Guest {
 
     /// Run a command and return `(output, exit status)` using `$?`.
     pub fn run_status(&mut self, cmd: &str) -> Result<(String, i32)> {
-        let out = self.run(cmd)?;
+        self.run_status_within(cmd, DEFAULT_TIMEOUT)
+    }
+
+    /// [`Guest::run_status`] with an explicit timeout for the command.
+    pub fn run_status_within(&mut self, cmd: &str, timeout: Duration) -> Result<(String, i32)> {
+        let out = self.run_within(cmd, timeout)?;
         let st = self.run("echo $?")?;
         let code = st.trim().parse().unwrap_or(-1);
         Ok((out, code))

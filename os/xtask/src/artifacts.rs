@@ -59,7 +59,7 @@ pub fn image_tool(args: &[&std::ffi::OsStr]) -> Result<()> {
 pub fn all() -> Result<PathBuf> {
     let root = repo_root();
     println!("== building kernel and userland for {TARGET} ==");
-    let exes = build_target(&["swiftos-kernel", "swiftos-programs"])?;
+    let exes = build_target(&["swiftos-kernel", "swiftos-programs", "swiftos-ktest"])?;
     let bin_dir = root.join("build/bin");
     if bin_dir.exists() {
         std::fs::remove_dir_all(&bin_dir)?;
