@@ -35,6 +35,10 @@ pub const TARGET_CFLAGS: &[&str] = &[
 /// The parts of `sysroot/` that go into the sysroot (and so into its hash); `tests/` does not.
 const HASHED_INPUTS: [&str; 4] = ["newlib.toml", "swiftos.ld", "src", "include"];
 
+/// Feature macros for compiling newlib itself (what libgloss ports set in configure.host):
+/// `_rename` and `_fcntl` exist, and `struct stat` has a meaningful `st_blksize`.
+pub const NEWLIB_FEATURES: &[&str] = &["-DHAVE_RENAME", "-DHAVE_FCNTL", "-DHAVE_BLKSIZE"];
+
 /// Bumped whenever the build procedure below changes in a way the inputs do not show.
 const RECIPE_REVISION: &str = "sysroot-build-1";
 
@@ -171,6 +175,7 @@ pub fn input_hash(cfg: &SysrootConfig) -> Result<String, SysrootError> {
     h.update(header::generate().as_bytes());
     h.update(RECIPE_REVISION.as_bytes());
     h.update(TARGET_CFLAGS.join(" ").as_bytes());
+    h.update(NEWLIB_FEATURES.join(" ").as_bytes());
     h.update(tool_output(&format!("{CROSS}gcc"), &["--version"])?.as_bytes());
     h.update(tool_output(&format!("{CROSS}ld"), &["--version"])?.as_bytes());
     h.update(gcc_include_dir()?.as_bytes());
@@ -296,6 +301,7 @@ fn build_in(
         "-ffunction-sections".into(),
         "-fdata-sections".into(),
     ]);
+    cflags.extend(NEWLIB_FEATURES.iter().map(|s| s.to_string()));
 
     log("unpacking");
     r.run(
