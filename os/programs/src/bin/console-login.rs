@@ -185,7 +185,7 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
             Some(acct) => {
                 let acct = acct.clone();
                 let _ = sys::kernel_log(&format!(
-                    "login: {} (uid {}) caps {}",
+                    "console-login: session for {} (uid {}), caps {}",
                     acct.name,
                     acct.uid,
                     caps_to_string(acct.caps)
