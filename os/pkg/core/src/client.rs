@@ -672,6 +672,50 @@ impl<P: Platform> Pkg<P> {
         })
     }
 
+    /// `pkg gc --keep N`: delete all but the active generation and the `keep` generations on
+    /// its parent chain, then every store directory no remaining generation uses. Returns
+    /// (generations deleted, store directories deleted). The active generation is never touched;
+    /// rollback keeps working `keep` steps back.
+    pub fn gc(&mut self, keep: usize) -> Result<(usize, usize)> {
+        self.lock()?;
+        self.store().recover()?;
+        let cur = self.store().current()?;
+        let mut kept: BTreeSet<u64> = BTreeSet::new();
+        kept.insert(cur.generation);
+        let mut at = cur.parent;
+        while at != 0 && kept.len() <= keep {
+            kept.insert(at);
+            at = self.store().generation(at)?.parent;
+        }
+        // Read every kept generation first: a damaged one stops gc before anything is deleted.
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        for &n in &kept {
+            for p in self.store().generation(n)?.packages {
+                used.insert(p.store);
+            }
+        }
+        let mut gens = 0;
+        for n in self.store().generation_numbers()? {
+            if !kept.contains(&n) {
+                self.p.remove_file(&layout::generation_file(n))?;
+                gens += 1;
+            }
+        }
+        let mut dirs = 0;
+        let names = match self.p.list(layout::STORE) {
+            Ok(n) => n,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        for name in names {
+            if !used.contains(&name) {
+                self.p.remove_dir_all(&layout::store_dir(&name))?;
+                dirs += 1;
+            }
+        }
+        Ok((gens, dirs))
+    }
+
     /// `pkg rollback`: make the previous generation active again (one atomic rename).
     pub fn rollback(&mut self) -> Result<Change> {
         self.lock()?;
@@ -679,6 +723,17 @@ impl<P: Platform> Pkg<P> {
         let old = self.store().current()?;
         if old.generation == 0 {
             return Err(Error::NoPrevious(0));
+        }
+        if old.parent != 0
+            && self
+                .p
+                .metadata(&layout::generation_file(old.parent))?
+                .is_none()
+        {
+            return Err(Error::Usage(format!(
+                "generation {} (the one before {}) was deleted by `pkg gc`; cannot roll back further",
+                old.parent, old.generation
+            )));
         }
         let prev = self.store().generation(old.parent)?;
         for p in &prev.packages {
@@ -846,6 +901,32 @@ mod tests {
         pkg.rollback().unwrap();
         assert!(pkg.list().unwrap().packages.is_empty());
         assert!(matches!(pkg.rollback(), Err(Error::NoPrevious(0))));
+    }
+
+    #[test]
+    fn gc_keeps_the_active_generation_and_its_recent_parents() {
+        let g1 = gen_with(1, 0, &[("lib", "1.0.0", &[])]);
+        let g2 = gen_with(2, 1, &[("lib", "1.1.0", &[])]);
+        let g3 = gen_with(3, 2, &[("lib", "1.2.0", &[])]);
+        let mut pkg = Pkg::new(platform_with(&[g1, g2.clone(), g3.clone()], 3));
+        pkg.p.put("/pkg/store/junk-0.1.0/manifest.json", b"{}");
+        assert_eq!(pkg.gc(1).unwrap(), (1, 2));
+        assert_eq!(
+            pkg.generations().unwrap(),
+            alloc::vec![g2.clone(), g3.clone()]
+        );
+        assert!(pkg.store().has("lib-1.1.0").unwrap() && pkg.store().has("lib-1.2.0").unwrap());
+        assert!(!pkg.store().has("lib-1.0.0").unwrap() && !pkg.store().has("junk-0.1.0").unwrap());
+        pkg.rollback().unwrap();
+        assert_eq!(pkg.list().unwrap(), g2);
+        match pkg.rollback() {
+            Err(Error::Usage(m)) => assert!(m.contains("deleted by `pkg gc`"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(pkg.list().unwrap(), g2);
+        // keep 0 from generation 2: only generation 2 and its package remain.
+        assert_eq!(pkg.gc(0).unwrap(), (1, 1));
+        assert_eq!(pkg.generations().unwrap(), alloc::vec![g2]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ Examples:
   pkg --root /tmp/sys files lua
   pkg --root /tmp/sys upgrade
   pkg --root /tmp/sys rollback                    # back to the previous generation
+  pkg --root /tmp/sys gc --keep 2                 # drop older generations and unused packages
   pkg --root /tmp/sys remove lua
 
 Every change is a transaction: packages are downloaded (resumably) and verified
@@ -100,6 +101,15 @@ enum Command {
     Upgrade,
     /// Make the previous generation active again.
     Rollback,
+    /// Delete old generations and the packages only they use.
+    #[command(
+        after_help = "Example: pkg --root DIR gc --keep 3   # rollback still works 3 steps back"
+    )]
+    Gc {
+        /// How many generations before the active one to keep.
+        #[arg(long, default_value_t = 2)]
+        keep: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -332,6 +342,10 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
             let c = pkg.rollback().map_err(tx_fail)?;
             print_change(&c);
         }
+        Command::Gc { keep } => {
+            let (g, d) = pkg.gc(keep).map_err(|e| fail(e.to_string()))?;
+            println!("deleted {g} generation(s) and {d} package(s) from the store");
+        }
     }
     Ok(())
 }
@@ -349,6 +363,7 @@ fn command_name(c: &Command) -> String {
         Command::Remove { names, .. } => format!("remove {}", names.join(" ")),
         Command::Upgrade => "upgrade".into(),
         Command::Rollback => "rollback".into(),
+        Command::Gc { .. } => "gc".into(),
     }
 }
 

@@ -512,6 +512,25 @@ fn install_upgrade_rollback_remove_over_http() {
     // Rolling back again restores generation 1.
     f.ok(&["rollback"]);
     assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+
+    // gc keeps the active generation and what it uses.
+    let s = f.ok(&["gc", "--keep", "0"]);
+    assert_eq!(
+        s,
+        "deleted 2 generation(s) and 2 package(s) from the store\n"
+    );
+    let mut store: Vec<String> = fs::read_dir(f.root.join("pkg/store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    store.sort();
+    assert_eq!(store, ["hello-1.0.0", "libgreet-1.0.0"]);
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+    // Generation 1 was the first: rolling back from it empties the system, and stops there.
+    f.ok(&["rollback"]);
+    assert_eq!(installed(&f), "no packages installed\n");
+    let e = f.fails(&["rollback"]);
+    assert!(e.contains("generation 0 has no previous generation"), "{e}");
 }
 
 #[test]
