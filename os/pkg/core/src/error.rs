@@ -64,6 +64,9 @@ pub enum Error {
     /// Repository metadata failed (TUF).
     #[error("repository metadata: {0}")]
     Metadata(catalog_core::Error),
+    /// The cached metadata of the last `pkg update` has expired since.
+    #[error("repository metadata: {0}; run `pkg update` to fetch fresh metadata")]
+    Stale(catalog_core::Error),
     /// The repository's package index is unusable.
     #[error("repository index: {0}")]
     Index(String),

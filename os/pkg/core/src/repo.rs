@@ -203,9 +203,9 @@ pub fn cached_targets<P: Platform>(p: &mut P) -> Result<Targets> {
     let ts = parse::<Timestamp>(&read(Role::Timestamp)?).map_err(Error::Metadata)?;
     let snap = parse::<Snapshot>(&read(Role::Snapshot)?).map_err(Error::Metadata)?;
     let targets = parse::<Targets>(&read(Role::Targets)?).map_err(Error::Metadata)?;
-    check_expiry(&ts.signed, now).map_err(Error::Metadata)?;
-    check_expiry(&snap.signed, now).map_err(Error::Metadata)?;
-    check_expiry(&targets.signed, now).map_err(Error::Metadata)?;
+    check_expiry(&ts.signed, now).map_err(Error::Stale)?;
+    check_expiry(&snap.signed, now).map_err(Error::Stale)?;
+    check_expiry(&targets.signed, now).map_err(Error::Stale)?;
     Ok(targets.signed)
 }
 

@@ -1077,3 +1077,27 @@ fn conflicting_packages_and_concurrent_runs_are_refused() {
     f.ok(&["remove", "editor-a"]);
     assert_eq!(installed(&f), "no packages installed\n");
 }
+
+#[test]
+fn cached_metadata_that_expires_after_update_is_refused() {
+    // A timestamp that lives 4 seconds: update succeeds, then the cached copy expires.
+    let expiry = Expiry {
+        timestamp: 4,
+        ..Expiry::default()
+    };
+    let f = Fixture::new(false, expiry, now());
+    f.setup_client();
+    std::thread::sleep(Duration::from_secs(5));
+    let before = f.tree();
+    let e = f.fails(&["install", "hello"]);
+    assert!(
+        e.contains("timestamp") && e.contains("expired") && e.contains("nothing was changed"),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+    let e = f.fails(&["search", "hello"]);
+    assert!(
+        e.contains("expired") && e.contains("run `pkg update` to fetch fresh metadata"),
+        "{e}"
+    );
+}
