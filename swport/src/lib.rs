@@ -3,6 +3,7 @@
 pub mod apt;
 pub mod debsrc;
 pub mod fetch;
+pub mod fixture;
 pub mod header;
 pub mod port;
 pub mod recipe;

@@ -79,6 +79,17 @@ enum RecipeCmd {
         #[arg(long, short, default_value_t = 2)]
         jobs: u32,
     },
+    /// Package ports and publish them as a signed local repository (TUF metadata + packages).
+    RepoFixture {
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Repository directory (replaced); default build/repo-fixture.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Parallel jobs.
+        #[arg(long, short, default_value_t = 2)]
+        jobs: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -280,6 +291,16 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
                 p.log.display()
             );
             println!("{}  {}", p.sha256, p.path.display());
+        }
+        RecipeCmd::RepoFixture { names, out, jobs } => {
+            env.jobs = jobs;
+            let out = out.unwrap_or_else(|| root.join("build/repo-fixture"));
+            let f = swport::fixture::repo_fixture(&env, &names, &out)?;
+            for (target, sha) in &f.packages {
+                println!("{sha}  {target}");
+            }
+            println!("repository: {}", f.dir.display());
+            println!("trusted root: {}", f.root_json.display());
         }
     }
     Ok(())

@@ -60,3 +60,36 @@ fn package_lua_from_a_clean_cache_reproducibly() {
         );
     }
 }
+
+#[test]
+#[ignore = "slow (builds Lua) and needs the cross toolchain and the Debian mirror"]
+fn repo_fixture_verifies_with_the_catalog_client() {
+    use catalog_core::client::{Client, Config};
+    use catalog_core::{Compat, Index};
+    use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
+    type Fetch = fn(&str, u64) -> Result<Vec<u8>, catalog_core::FetchError>;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut env = PortEnv::new(&root);
+    env.progress = false;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("repo");
+    let f = swport::fixture::repo_fixture(&env, &["lua".to_string()], &out).unwrap();
+    assert_eq!(f.packages[0].0, "packages/lua-5.4.4.swpkg");
+
+    let trusted = tmp.path().join("trusted");
+    let root1 = std::fs::read(&f.root_json).unwrap();
+    let mut p = HostPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
+    Client::init(&mut p, &root1).unwrap();
+    let platform = HostPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
+    let meta = out.join("metadata");
+    let targets = out.join("targets");
+    let mut c = Client::new(
+        platform,
+        Config::new(meta.to_str().unwrap(), targets.to_str().unwrap()),
+    )
+    .unwrap();
+    c.refresh().unwrap();
+    let index = Index::from_targets(c.targets().unwrap(), &Compat::swiftos()).unwrap();
+    assert_eq!(index.search("lua").len(), 1);
+}
