@@ -1,0 +1,150 @@
+//! The publisher's key directory: one ed25519 key file per TUF role (`root.key`,
+//! `timestamp.key`, `snapshot.key`, `targets.key`, the format `swpkg keygen` writes) and any
+//! number of package-signing public keys `package*.pub`. Packages must be signed by the root key
+//! or by one of those package keys; `pkg repo set URL --root-key repo-root.pub` trusts the root
+//! key for packages, others are listed in `hosted-repo.json` for `--package-key`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use catalog_repo::{KeyPair, RoleSpec, RootSpec, Signers};
+use ed25519_dalek::VerifyingKey;
+
+use crate::error::HostedError;
+
+/// Role key file names, in the order root, timestamp, snapshot, targets.
+pub const ROLE_KEY_NAMES: [&str; 4] = ["root", "timestamp", "snapshot", "targets"];
+
+/// The keys of a publisher.
+#[derive(Debug, Clone)]
+pub struct PublisherKeys {
+    /// Root role key.
+    pub root: KeyPair,
+    /// Timestamp role key.
+    pub timestamp: KeyPair,
+    /// Snapshot role key.
+    pub snapshot: KeyPair,
+    /// Targets role key.
+    pub targets: KeyPair,
+    /// Keys trusted to sign packages (the root key first).
+    pub package_keys: Vec<VerifyingKey>,
+}
+
+/// The raw ed25519 public key of a key pair.
+pub fn verifying_key(k: &KeyPair) -> VerifyingKey {
+    let raw = k
+        .public_key()
+        .ed25519_public()
+        .expect("catalog-repo key pairs are ed25519");
+    VerifyingKey::from_bytes(&raw).expect("a key pair's own public key is valid")
+}
+
+impl PublisherKeys {
+    /// Read `DIR/{root,timestamp,snapshot,targets}.key` and `DIR/package*.pub`.
+    pub fn load(dir: &Path) -> Result<PublisherKeys, HostedError> {
+        if !dir.is_dir() {
+            return Err(HostedError::Keys {
+                path: dir.into(),
+                reason: "no such directory; create development keys with \
+                         `catalog_hosted::generate_keys` (`swport repo keygen`) first"
+                    .into(),
+            });
+        }
+        let read = |name: &str| -> Result<KeyPair, HostedError> {
+            let p = dir.join(format!("{name}.key"));
+            if !p.exists() {
+                return Err(HostedError::Keys {
+                    path: p,
+                    reason: format!("missing: the {name} role's secret key is needed to sign"),
+                });
+            }
+            Ok(KeyPair::read(&p)?)
+        };
+        let root = read("root")?;
+        let timestamp = read("timestamp")?;
+        let snapshot = read("snapshot")?;
+        let targets = read("targets")?;
+        let mut package_keys = vec![verifying_key(&root)];
+        let mut extra: Vec<PathBuf> = fs::read_dir(dir)
+            .map_err(HostedError::io("cannot list", dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("package") && n.ends_with(".pub"))
+            })
+            .collect();
+        extra.sort();
+        for p in extra {
+            let k = swpkg::read_public_key(&p).map_err(|e| HostedError::Keys {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
+            if !package_keys.contains(&k) {
+                package_keys.push(k);
+            }
+        }
+        Ok(PublisherKeys {
+            root,
+            timestamp,
+            snapshot,
+            targets,
+            package_keys,
+        })
+    }
+
+    /// The root specification: one key per role, threshold 1.
+    pub fn root_spec(&self) -> RootSpec {
+        RootSpec {
+            root: RoleSpec::of(&[&self.root], 1),
+            timestamp: RoleSpec::of(&[&self.timestamp], 1),
+            snapshot: RoleSpec::of(&[&self.snapshot], 1),
+            targets: RoleSpec::of(&[&self.targets], 1),
+        }
+    }
+}
+
+/// Signing with [`PublisherKeys`] (kept apart because [`Signers`] borrows slices).
+pub(crate) struct SignerSet<'a> {
+    targets: [&'a KeyPair; 1],
+    snapshot: [&'a KeyPair; 1],
+    timestamp: [&'a KeyPair; 1],
+}
+
+impl<'a> SignerSet<'a> {
+    pub(crate) fn new(k: &'a PublisherKeys) -> Self {
+        SignerSet {
+            targets: [&k.targets],
+            snapshot: [&k.snapshot],
+            timestamp: [&k.timestamp],
+        }
+    }
+    pub(crate) fn signers(&self) -> Signers<'_> {
+        Signers {
+            targets: &self.targets,
+            snapshot: &self.snapshot,
+            timestamp: &self.timestamp,
+        }
+    }
+}
+
+/// Create fresh development keys `DIR/{root,timestamp,snapshot,targets}.{key,pub}` (secret keys
+/// mode 0600). Refuses to overwrite existing keys. Returns the key files written.
+pub fn generate_keys(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
+    for name in ROLE_KEY_NAMES {
+        let p = dir.join(format!("{name}.key"));
+        if p.exists() {
+            return Err(HostedError::Keys {
+                path: p,
+                reason: "already exists; keys are never overwritten (move them away first)".into(),
+            });
+        }
+    }
+    let mut written = Vec::new();
+    for name in ROLE_KEY_NAMES {
+        let (s, p) = KeyPair::generate()?.write(dir, name)?;
+        written.push(s);
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -1,0 +1,360 @@
+//! Publishing a static-hostable web root (`swport repo publish`).
+//!
+//! Order of the writes, so that a reader (a client, or a web server serving the directory while
+//! we publish) never sees metadata that points at a missing file: package files under their
+//! plain and hash-prefixed names plus their sidecars first, then the browser pages,
+//! `hosted-repo.json` and `repo-root.pub`, then `N.targets.json` and `N.snapshot.json`, and
+//! `timestamp.json` last (each file written to a temporary name and renamed into place, so a
+//! file is either absent, or old, or complete). Older versioned files are kept: a client that
+//! read the previous timestamp finds everything it pins.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use catalog_core::index::{valid_name, PackageMeta, PACKAGE_KEY};
+use catalog_core::metadata::sha256_hex;
+use catalog_core::{Compat, Role};
+use catalog_repo::{Expiry, Repository};
+use swpkg_core::{EntryKind, Manifest};
+
+use crate::browser::{self, BrowserPackage};
+use crate::error::HostedError;
+use crate::keys::{PublisherKeys, SignerSet};
+use crate::layout::{
+    package_target, sidecar_text, Compatibility, HostedRepo, HOSTED_FORMAT, HOSTED_REPO_JSON,
+    METADATA_DIR, PACKAGES_SUBDIR, REPO_ROOT_PUB, SIDECAR_EXT, TARGETS_DIR,
+};
+
+/// What to publish, and where.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Directory holding the `.swpkg` files to add (not recursive; may be empty to re-sign).
+    pub packages: PathBuf,
+    /// Key directory (see [`crate::keys`]).
+    pub keys: PathBuf,
+    /// The web root to create or extend.
+    pub out: PathBuf,
+    /// Repository name (`[a-z0-9][a-z0-9+._-]*`).
+    pub name: String,
+    /// Channel name (same characters).
+    pub channel: String,
+    /// Metadata lifetimes.
+    pub expiry: Expiry,
+    /// Signing time in Unix seconds (`None`: now).
+    pub now: Option<i64>,
+}
+
+impl PublishOptions {
+    /// Defaults: repository `swiftos`, channel `stable`, default lifetimes, signed now.
+    pub fn new(packages: &Path, keys: &Path, out: &Path) -> PublishOptions {
+        PublishOptions {
+            packages: packages.into(),
+            keys: keys.into(),
+            out: out.into(),
+            name: "swiftos".into(),
+            channel: "stable".into(),
+            expiry: Expiry::default(),
+            now: None,
+        }
+    }
+}
+
+/// What a publication did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Whether the root was created by this call.
+    pub created: bool,
+    /// Target paths of the packages added now.
+    pub added: Vec<String>,
+    /// Target paths of packages given again with identical contents.
+    pub unchanged: Vec<String>,
+    /// Number of packages the repository now serves.
+    pub total_packages: usize,
+    /// Root version.
+    pub root_version: u64,
+    /// New targets version.
+    pub targets_version: u64,
+    /// New snapshot version.
+    pub snapshot_version: u64,
+    /// New timestamp version.
+    pub timestamp_version: u64,
+}
+
+/// Write `bytes` to `path` atomically (temporary file in the same directory, then rename).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostedError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(HostedError::io("cannot create", parent))?;
+    }
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp~");
+    let tmp = path.with_file_name(tmp_name);
+    fs::write(&tmp, bytes).map_err(HostedError::io("cannot write", &tmp))?;
+    fs::rename(&tmp, path).map_err(HostedError::io("cannot rename into", path))
+}
+
+fn check_label(what: &str, v: &str) -> Result<(), HostedError> {
+    if valid_name(v) {
+        Ok(())
+    } else {
+        Err(HostedError::Usage(format!(
+            "invalid {what} {v:?}: use lower-case letters, digits and + . _ - (at most 64 bytes)"
+        )))
+    }
+}
+
+/// A package file read and checked for publication.
+struct Candidate {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    manifest: Manifest,
+}
+
+fn package_facts(m: &Manifest) -> PackageMeta {
+    PackageMeta {
+        name: m.name.clone(),
+        version: m.version.to_string(),
+        deps: m
+            .depends
+            .iter()
+            .map(|d| (d.name.clone(), d.req.to_string()))
+            .collect(),
+        description: m.description.clone(),
+        size: m
+            .files
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .map(|e| e.size)
+            .sum(),
+        arch: m.arch.clone(),
+        abi: m.abi,
+    }
+}
+
+/// Read every `*.swpkg` in `dir` and verify it completely (signature by one of `keys`,
+/// manifest rules, every payload byte).
+fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, HostedError> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(HostedError::io("cannot list packages in", dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "swpkg") && p.is_file())
+        .collect();
+    paths.sort();
+    let compat = Compat::swiftos();
+    let mut out = Vec::new();
+    for path in paths {
+        let mut manifest = None;
+        let mut last_err = None;
+        for k in &keys.package_keys {
+            match swpkg::verify_package(&path, k) {
+                Ok(m) => {
+                    manifest = Some(m);
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let manifest = manifest.ok_or_else(|| HostedError::Package {
+            path: path.clone(),
+            reason: format!(
+                "does not verify with the root key or any package*.pub key of the key directory ({}); \
+                 sign it with one of them or add its signer's public key as package-NAME.pub",
+                last_err.map_or_else(String::new, |e| e.to_string())
+            ),
+        })?;
+        if manifest.arch != compat.arch || manifest.abi != compat.abi {
+            return Err(HostedError::Package {
+                path,
+                reason: format!(
+                    "built for {} ABI {}, but this repository serves {} ABI {}; rebuild it",
+                    manifest.arch, manifest.abi, compat.arch, compat.abi
+                ),
+            });
+        }
+        let bytes = fs::read(&path).map_err(HostedError::io("cannot read", &path))?;
+        out.push(Candidate {
+            path,
+            bytes,
+            manifest,
+        });
+    }
+    Ok(out)
+}
+
+/// Publish the packages of `opts.packages` into the web root `opts.out` (created on first use),
+/// re-sign targets, snapshot and timestamp (each version + 1), and rewrite the browser,
+/// `hosted-repo.json` and `repo-root.pub`. Packages already published with identical bytes
+/// are left alone; a package whose name and version are published with different bytes is
+/// refused (bump its version).
+pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
+    check_label("repository name", &opts.name)?;
+    check_label("channel", &opts.channel)?;
+    let now = opts.now.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    let keys = PublisherKeys::load(&opts.keys)?;
+    let candidates = read_candidates(&opts.packages, &keys)?;
+
+    let out = &opts.out;
+    let created = !out.join(METADATA_DIR).join("root.json").exists();
+    let mut repo = if created {
+        if out.exists()
+            && fs::read_dir(out)
+                .map_err(HostedError::io("cannot list", out))?
+                .next()
+                .is_some()
+        {
+            return Err(HostedError::Output {
+                path: out.clone(),
+                reason: "exists, is not empty and holds no repository (metadata/root.json); \
+                         publish into a new or empty directory"
+                    .into(),
+            });
+        }
+        Repository::create(
+            out,
+            &keys.root_spec(),
+            &[&keys.root],
+            true,
+            opts.expiry,
+            &Compat::swiftos(),
+            now,
+        )?
+    } else {
+        let repo = Repository::open(out, opts.expiry)?;
+        let root_role = repo.root().roles.get(Role::Root.name());
+        let ours = keys.root.keyid();
+        if !root_role.is_some_and(|r| r.keyids.contains(&ours)) {
+            return Err(HostedError::Output {
+                path: out.clone(),
+                reason: format!(
+                    "its root does not list the root key of {} (key id {}); use the keys \
+                     this repository was created with, or rotate its root first",
+                    opts.keys.display(),
+                    &ours[..16]
+                ),
+            });
+        }
+        if !repo.root().consistent_snapshot {
+            return Err(HostedError::Output {
+                path: out.clone(),
+                reason: "its root does not use consistent snapshots, which a hosted root needs \
+                         for atomic updates"
+                    .into(),
+            });
+        }
+        repo
+    };
+
+    let targets_dir = out.join(TARGETS_DIR);
+    let mut added = Vec::new();
+    let mut unchanged = Vec::new();
+    for c in &candidates {
+        let facts = package_facts(&c.manifest);
+        let target = package_target(&facts.name, &facts.version);
+        let digest = sha256_hex(&c.bytes);
+        if let Some(existing) = repo.targets().targets.get(&target) {
+            if existing.hashes.get("sha256") == Some(&digest) {
+                unchanged.push(target.clone());
+            } else {
+                return Err(HostedError::Package {
+                    path: c.path.clone(),
+                    reason: format!(
+                        "{target} is already published with different contents; \
+                         published files never change, so give the package a new version"
+                    ),
+                });
+            }
+        } else {
+            let t = repo.add_package(&facts, &c.bytes)?;
+            debug_assert_eq!(t, target);
+            added.push(target.clone());
+        }
+        let file_name = target.rsplit('/').next().unwrap_or(&target);
+        write_atomic(
+            &targets_dir.join(format!("{target}.{SIDECAR_EXT}")),
+            sidecar_text(&digest, file_name).as_bytes(),
+        )?;
+    }
+
+    // The browser covers every package the new targets will list, old and new.
+    let mut pkgs = Vec::new();
+    for (target, info) in &repo.targets().targets {
+        let Some(meta) = info
+            .custom
+            .as_ref()
+            .and_then(|c| c.get(PACKAGE_KEY))
+            .and_then(|v| serde_json::from_value::<PackageMeta>(v.clone()).ok())
+        else {
+            continue;
+        };
+        let file = targets_dir.join(target);
+        let inspected = swpkg::inspect_package(&file).map_err(|e| HostedError::Package {
+            path: file.clone(),
+            reason: format!("published earlier but unreadable now: {e}"),
+        })?;
+        pkgs.push(BrowserPackage {
+            target: target.clone(),
+            meta,
+            length: info.length,
+            sha256: info.hashes.get("sha256").cloned().unwrap_or_default(),
+            manifest: inspected.manifest,
+        });
+    }
+    let hosted = HostedRepo {
+        format: HOSTED_FORMAT,
+        name: opts.name.clone(),
+        channel: opts.channel.clone(),
+        metadata: format!("{METADATA_DIR}/"),
+        targets: format!("{TARGETS_DIR}/"),
+        packages: format!("{TARGETS_DIR}/{PACKAGES_SUBDIR}/"),
+        consistent_snapshot: true,
+        root_key: REPO_ROOT_PUB.into(),
+        root_keyid: keys.root.keyid(),
+        package_keys: keys.package_keys[1..]
+            .iter()
+            .map(|k| hex::encode(k.as_bytes()))
+            .collect(),
+        compatibility: Compatibility {
+            arch: Compat::swiftos().arch,
+            abi: Compat::swiftos().abi,
+            index_format: catalog_core::index::INDEX_FORMAT,
+        },
+        browser: "index.html".into(),
+    };
+    let pages = browser::render(&hosted, &pkgs);
+    for (rel, html) in &pages {
+        write_atomic(&out.join(rel), html.as_bytes())?;
+    }
+    let mut hosted_json = serde_json::to_vec_pretty(&hosted)?;
+    hosted_json.push(b'\n');
+    write_atomic(&out.join(HOSTED_REPO_JSON), &hosted_json)?;
+    write_atomic(
+        &out.join(REPO_ROOT_PUB),
+        swpkg_core::format_public_key(&crate::keys::verifying_key(&keys.root)).as_bytes(),
+    )?;
+
+    // Metadata last; catalog-repo writes timestamp.json after everything it pins.
+    let signer_set = SignerSet::new(&keys);
+    repo.publish(&signer_set.signers(), now)?;
+    let snapshot_version = read_version(&out.join(METADATA_DIR).join("snapshot.json"))?;
+    let timestamp_version = read_version(&out.join(METADATA_DIR).join("timestamp.json"))?;
+    Ok(Published {
+        created,
+        added,
+        unchanged,
+        total_packages: pkgs.len(),
+        root_version: repo.root().version,
+        targets_version: repo.targets().version,
+        snapshot_version,
+        timestamp_version,
+    })
+}
+
+fn read_version(path: &Path) -> Result<u64, HostedError> {
+    let bytes = fs::read(path).map_err(HostedError::io("cannot read", path))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+    Ok(v["signed"]["version"].as_u64().unwrap_or(0))
+}

@@ -1,0 +1,516 @@
+//! Publish + verify-url end to end: real packages (swpkg host library), real keys, a web root
+//! served over real HTTP on 127.0.0.1 by a minimal static server thread; republishing while a
+//! TUF client reads; tampering and garbage reported by verify-url.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use catalog_core::client::FetchError;
+use catalog_core::{Client, Config};
+use catalog_hosted::layout::{parse_sidecar, HostedRepo};
+use catalog_hosted::{publish, verify_url, PublishOptions, VerifyOptions};
+use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
+
+/// Serve `dir` read-only over HTTP/1.1 (one thread per connection, `Connection: close`).
+fn serve(dir: PathBuf) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(c) = c else { continue };
+            let dir = dir.clone();
+            thread::spawn(move || {
+                let _ = answer(c, &dir);
+            });
+        }
+    });
+    base
+}
+
+fn answer(mut c: TcpStream, dir: &Path) -> std::io::Result<()> {
+    let mut r = BufReader::new(c.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let rel = path.trim_start_matches('/');
+    let ok = !rel.split('/').any(|s| s == ".." || s.is_empty());
+    match fs::read(dir.join(rel)).ok().filter(|_| ok) {
+        Some(b) => {
+            write!(
+                c,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                b.len()
+            )?;
+            c.write_all(&b)
+        }
+        None => {
+            c.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        }
+    }
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    work: PathBuf,
+    keys: PathBuf,
+    incoming: PathBuf,
+    out: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let work = tmp.path().join("work");
+        let keys = tmp.path().join("keys");
+        let incoming = tmp.path().join("incoming");
+        let out = tmp.path().join("www");
+        fs::create_dir_all(&work).unwrap();
+        fs::create_dir_all(&incoming).unwrap();
+        catalog_hosted::generate_keys(&keys).unwrap();
+        Fixture {
+            _tmp: tmp,
+            work,
+            keys,
+            incoming,
+            out,
+        }
+    }
+
+    /// Build `NAME-VERSION.swpkg` into the incoming directory, signed by `key` (default root).
+    fn package(
+        &self,
+        name: &str,
+        version: &str,
+        deps: &[(&str, &str)],
+        key: Option<&Path>,
+    ) -> PathBuf {
+        let stage = self.work.join(format!("stage-{name}-{version}"));
+        fs::create_dir_all(stage.join("bin")).unwrap();
+        fs::write(stage.join("bin").join(name), format!("{name} {version}\n")).unwrap();
+        fs::create_dir_all(stage.join("share/doc")).unwrap();
+        fs::write(
+            stage.join(format!("share/doc/{name}.txt")),
+            "docs\n".repeat(10),
+        )
+        .unwrap();
+        let mut toml = format!(
+            "name = \"{name}\"\nversion = \"{version}\"\ndescription = \"The {name} <test> package\"\nlicense = \"MIT\"\n"
+        );
+        if !deps.is_empty() {
+            toml.push_str("[depends]\n");
+            for (d, r) in deps {
+                toml.push_str(&format!("{d} = \"{r}\"\n"));
+            }
+        }
+        let mf = self.work.join(format!("{name}-{version}.toml"));
+        fs::write(&mf, toml).unwrap();
+        let out = self.incoming.join(format!("{name}-{version}.swpkg"));
+        let default_key = self.keys.join("root.key");
+        let sk = swpkg::read_secret_key(key.unwrap_or(&default_key)).unwrap();
+        swpkg::build_package(&mf, &stage, &sk, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+        out
+    }
+
+    fn opts(&self) -> PublishOptions {
+        let mut o = PublishOptions::new(&self.incoming, &self.keys, &self.out);
+        o.name = "seed".into();
+        o.channel = "testing".into();
+        o
+    }
+
+    fn clear_incoming(&self) {
+        for e in fs::read_dir(&self.incoming).unwrap() {
+            fs::remove_file(e.unwrap().path()).unwrap();
+        }
+    }
+}
+
+fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn publish_writes_the_hosted_layout() {
+    let f = Fixture::new();
+    f.package("libgreet", "1.0.0", &[], None);
+    f.package("hello", "1.0.0", &[("libgreet", "^1")], None);
+    let p = publish(&f.opts()).unwrap();
+    assert!(p.created);
+    assert_eq!(
+        p.added,
+        [
+            "packages/hello-1.0.0.swpkg",
+            "packages/libgreet-1.0.0.swpkg"
+        ]
+    );
+    assert_eq!(
+        (p.targets_version, p.snapshot_version, p.timestamp_version),
+        (1, 1, 1)
+    );
+
+    let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
+    assert_eq!(
+        (hosted.name.as_str(), hosted.channel.as_str()),
+        ("seed", "testing")
+    );
+    assert_eq!(hosted.compatibility.arch, "aarch64");
+    assert_eq!(hosted.compatibility.abi, swiftos_abi::ABI_VERSION);
+    assert_eq!(
+        read(&f.out.join("repo-root.pub")),
+        read(&f.keys.join("root.pub")),
+        "repo-root.pub is the root key"
+    );
+    for m in [
+        "1.root.json",
+        "root.json",
+        "1.targets.json",
+        "1.snapshot.json",
+        "timestamp.json",
+    ] {
+        assert!(f.out.join("metadata").join(m).is_file(), "{m}");
+    }
+    let pkgdir = f.out.join("targets/packages");
+    let bytes = fs::read(pkgdir.join("hello-1.0.0.swpkg")).unwrap();
+    let sha = catalog_core::metadata::sha256_hex(&bytes);
+    assert_eq!(
+        fs::read(pkgdir.join(format!("{sha}.hello-1.0.0.swpkg"))).unwrap(),
+        bytes
+    );
+    let side = read(&pkgdir.join("hello-1.0.0.swpkg.sha256"));
+    assert_eq!(parse_sidecar(&side, "hello-1.0.0.swpkg").unwrap(), sha);
+    // The sidecars are what `sha256sum -c` expects.
+    let st = Command::new("sha256sum")
+        .args([
+            "-c",
+            "--quiet",
+            "hello-1.0.0.swpkg.sha256",
+            "libgreet-1.0.0.swpkg.sha256",
+        ])
+        .current_dir(&pkgdir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+
+    // The browser: an index with the embedded JSON index and search, a page per package.
+    let index = read(&f.out.join("index.html"));
+    assert!(index.contains("id=\"index\"") && index.contains("\"name\":\"hello\""));
+    assert!(index.contains("href=\"browse/libgreet.html\""));
+    assert!(
+        index.contains("The hello &lt;test&gt; package"),
+        "descriptions are escaped"
+    );
+    assert!(!index.contains("<test>"));
+    let hello = read(&f.out.join("browse/hello.html"));
+    assert!(hello.contains("data-dep=\"libgreet\""), "{hello}");
+    assert!(hello.contains("<a href=\"libgreet.html\">libgreet</a>"));
+    assert!(hello.contains(&sha));
+    assert!(hello.contains("bin/hello"));
+    assert!(hello.contains("../targets/packages/hello-1.0.0.swpkg.sha256"));
+    let lib = read(&f.out.join("browse/libgreet.html"));
+    let req_by = &lib[lib.find("required-by").unwrap()..];
+    assert!(req_by.contains("<a href=\"hello.html\">hello</a>"), "{lib}");
+}
+
+#[test]
+fn republishing_bumps_versions_and_refuses_bad_input() {
+    let f = Fixture::new();
+    f.package("libgreet", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    // Same package again plus a new one: versions go up by one, the old files stay.
+    f.package("hello", "1.0.0", &[("libgreet", "^1")], None);
+    let p = publish(&f.opts()).unwrap();
+    assert!(!p.created);
+    assert_eq!(p.added, ["packages/hello-1.0.0.swpkg"]);
+    assert_eq!(p.unchanged, ["packages/libgreet-1.0.0.swpkg"]);
+    assert_eq!(p.total_packages, 2);
+    assert_eq!(
+        (p.targets_version, p.snapshot_version, p.timestamp_version),
+        (2, 2, 2)
+    );
+    for m in [
+        "1.targets.json",
+        "2.targets.json",
+        "1.snapshot.json",
+        "2.snapshot.json",
+    ] {
+        assert!(f.out.join("metadata").join(m).is_file(), "{m}");
+    }
+    // Nothing new: still re-signed with higher versions (renewal).
+    f.clear_incoming();
+    let p = publish(&f.opts()).unwrap();
+    assert_eq!(
+        (p.targets_version, p.timestamp_version, p.total_packages),
+        (3, 3, 2)
+    );
+    assert!(read(&f.out.join("index.html")).contains("\"name\":\"libgreet\""));
+
+    // Same name and version, different bytes: refused, nothing changes.
+    let extra = f.work.join("stage-hello-1.0.0/extra.txt");
+    fs::write(&extra, "changed\n").unwrap();
+    f.package("hello", "1.0.0", &[("libgreet", "^1")], None);
+    let e = publish(&f.opts()).unwrap_err().to_string();
+    assert!(
+        e.contains("already published with different contents"),
+        "{e}"
+    );
+    assert!(read(&f.out.join("metadata/timestamp.json")).contains("\"version\": 3"));
+    f.clear_incoming();
+
+    // A package signed by an unknown key is refused; adding its key as package-*.pub allows it.
+    let other = f.work.join("otherkeys");
+    swpkg::keygen(&other, "dev").unwrap();
+    f.package("tool", "0.1.0", &[], Some(&other.join("dev.key")));
+    let e = publish(&f.opts()).unwrap_err().to_string();
+    assert!(e.contains("does not verify"), "{e}");
+    fs::copy(other.join("dev.pub"), f.keys.join("package-dev.pub")).unwrap();
+    let p = publish(&f.opts()).unwrap();
+    assert_eq!(p.added, ["packages/tool-0.1.0.swpkg"]);
+    let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
+    assert_eq!(hosted.package_keys.len(), 1);
+
+    // Other keys than the repository's root: refused.
+    let wrong = f.work.join("wrongkeys");
+    catalog_hosted::generate_keys(&wrong).unwrap();
+    let mut o = f.opts();
+    o.keys = wrong;
+    o.packages = f.work.join("empty");
+    fs::create_dir_all(&o.packages).unwrap();
+    let e = publish(&o).unwrap_err().to_string();
+    assert!(e.contains("does not list the root key"), "{e}");
+
+    // A non-empty directory that is not a repository: refused.
+    let mut o = f.opts();
+    o.out = f.work.clone();
+    let e = publish(&o).unwrap_err().to_string();
+    assert!(e.contains("holds no repository"), "{e}");
+    // Bad labels and missing keys: refused with a hint.
+    let mut o = f.opts();
+    o.channel = "Bad Channel".into();
+    assert!(publish(&o)
+        .unwrap_err()
+        .to_string()
+        .contains("invalid channel"));
+    let mut o = f.opts();
+    o.keys = f.work.join("nokeys");
+    assert!(publish(&o)
+        .unwrap_err()
+        .to_string()
+        .contains("no such directory"));
+    // generate_keys never overwrites.
+    assert!(catalog_hosted::generate_keys(&f.keys).is_err());
+}
+
+/// A TUF client reads the root over and over while it is republished 12 times: every refresh
+/// succeeds and every target it lists downloads and verifies.
+#[test]
+fn readers_never_see_metadata_pointing_at_missing_files() {
+    let f = Fixture::new();
+    f.package("base", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let out = f.out.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let d2 = done.clone();
+    let store_dir = f.work.join("client");
+    let reader = thread::spawn(move || {
+        let root1 = fs::read(out.join("metadata/1.root.json")).unwrap();
+        let fetch = |url: &str, max: u64| -> Result<Vec<u8>, FetchError> { fetch_file(url, max) };
+        let mut platform = HostPlatform::new(DirStore::new(&store_dir), fetch);
+        Client::init(&mut platform, &root1).unwrap();
+        let meta = out.join("metadata");
+        let tgt = out.join("targets");
+        let cfg = Config::new(meta.to_str().unwrap(), tgt.to_str().unwrap());
+        let mut client = Client::new(platform, cfg.clone()).unwrap();
+        let (mut rounds, mut max_version, mut downloads) = (0u32, 0u64, 0usize);
+        loop {
+            let last = d2.load(Ordering::SeqCst);
+            client
+                .refresh()
+                .unwrap_or_else(|e| panic!("refresh in round {rounds}: {e}"));
+            let t = client.targets().unwrap().clone();
+            max_version = max_version.max(t.version);
+            for name in t.targets.keys() {
+                client
+                    .download_target(name)
+                    .unwrap_or_else(|e| panic!("round {rounds}: {name}: {e}"));
+                downloads += 1;
+            }
+            rounds += 1;
+            if last {
+                return (rounds, max_version, downloads);
+            }
+        }
+    });
+    for i in 0..12 {
+        f.clear_incoming();
+        f.package(&format!("pkg{i}"), "1.0.0", &[("base", "^1")], None);
+        let p = publish(&f.opts()).unwrap();
+        assert_eq!(p.targets_version, i + 2);
+    }
+    done.store(true, Ordering::SeqCst);
+    let (rounds, max_version, downloads) = reader.join().unwrap();
+    assert_eq!(max_version, 13, "the reader saw the final publication");
+    assert!(
+        rounds >= 2 && downloads > 0,
+        "{rounds} rounds, {downloads} downloads"
+    );
+    eprintln!(
+        "reader: {rounds} refresh rounds, {downloads} verified downloads during 12 republishes"
+    );
+}
+
+#[test]
+fn verify_url_passes_a_good_root_and_reports_every_tampering() {
+    let f = Fixture::new();
+    f.package("libgreet", "1.0.0", &[], None);
+    f.package("hello", "1.0.0", &[("libgreet", "^1")], None);
+    f.package("extra", "2.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let base = serve(f.out.clone());
+    let opts = VerifyOptions {
+        root_key: Some(f.keys.join("root.pub")),
+        ..VerifyOptions::default()
+    };
+    let rep = verify_url(&base, &opts).unwrap();
+    assert!(rep.is_ok(), "{:?}", rep.problems);
+    assert_eq!((rep.packages_total, rep.packages_ok), (3, 3));
+    assert_eq!(rep.targets_ok, 4, "3 packages and swiftos-repo.json");
+    assert_eq!(rep.versions, Some([1, 1, 1, 1]));
+    // Trust on first use works too.
+    assert!(verify_url(&format!("{base}/"), &VerifyOptions::default())
+        .unwrap()
+        .is_ok());
+
+    // Tamper with three things at once: every one is reported.
+    let pk = f.out.join("targets/packages");
+    let sha_hello = parse_sidecar(
+        &read(&pk.join("hello-1.0.0.swpkg.sha256")),
+        "hello-1.0.0.swpkg",
+    )
+    .unwrap();
+    let mut b = fs::read(pk.join(format!("{sha_hello}.hello-1.0.0.swpkg"))).unwrap();
+    let n = b.len();
+    b[n / 2] ^= 1;
+    fs::write(pk.join(format!("{sha_hello}.hello-1.0.0.swpkg")), &b).unwrap();
+    fs::write(
+        pk.join("libgreet-1.0.0.swpkg.sha256"),
+        format!("{}  libgreet-1.0.0.swpkg\n", "0".repeat(64)),
+    )
+    .unwrap();
+    fs::write(pk.join("extra-2.0.0.swpkg"), b"not the package").unwrap();
+    let rep = verify_url(&base, &opts).unwrap();
+    let text: Vec<String> = rep.problems.iter().map(|p| p.to_string()).collect();
+    eprintln!("{}", text.join("\n"));
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("packages/hello-1.0.0.swpkg:") && t.contains("sha256 is")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("packages/libgreet-1.0.0.swpkg.sha256:")
+                && t.contains("the signed metadata says")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("packages/extra-2.0.0.swpkg:") && t.contains("15 bytes")),
+        "{text:?}"
+    );
+    assert_eq!(rep.packages_ok, 0);
+
+    // A sidecar that is gone, and a wrong pinned key.
+    fs::remove_file(pk.join("hello-1.0.0.swpkg.sha256")).unwrap();
+    let rep = verify_url(&base, &opts).unwrap();
+    assert!(rep.problems.iter().any(
+        |p| p.subject == "packages/hello-1.0.0.swpkg.sha256" && p.detail.contains("not found")
+    ));
+    let other = f.work.join("other");
+    catalog_hosted::generate_keys(&other).unwrap();
+    let rep = verify_url(
+        &base,
+        &VerifyOptions {
+            root_key: Some(other.join("root.pub")),
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(rep
+        .problems
+        .iter()
+        .any(|p| p.detail.contains("differs from the pinned root key")));
+    assert!(rep
+        .problems
+        .iter()
+        .any(|p| p.detail.contains("is not a root key of this repository")));
+
+    // Tampered signed metadata breaks the chain and is reported.
+    let ts = f.out.join("metadata/timestamp.json");
+    fs::write(&ts, read(&ts).replace("\"version\": 1", "\"version\": 7")).unwrap();
+    let rep = verify_url(&base, &opts).unwrap();
+    assert!(
+        rep.problems
+            .iter()
+            .any(|p| p.subject == "metadata" && p.detail.contains("does not verify")),
+        "{:?}",
+        rep.problems
+    );
+}
+
+#[test]
+fn verify_url_survives_garbage_and_refuses_bad_urls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = serve(tmp.path().to_path_buf());
+    // Nothing there.
+    let rep = verify_url(&base, &VerifyOptions::default()).unwrap();
+    assert!(!rep.is_ok());
+    assert!(rep.problems.iter().any(|p| p.subject == "hosted-repo.json"));
+    // Garbage in every file.
+    let junk: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    for p in ["hosted-repo.json", "repo-root.pub", "index.html"] {
+        fs::write(tmp.path().join(p), &junk).unwrap();
+    }
+    fs::create_dir_all(tmp.path().join("metadata")).unwrap();
+    fs::write(tmp.path().join("metadata/1.root.json"), &junk).unwrap();
+    let rep = verify_url(&base, &VerifyOptions::default()).unwrap();
+    assert!(rep.problems.len() >= 2, "{:?}", rep.problems);
+    // Garbage with a valid pinned key reaches the metadata check.
+    let keys = tmp.path().join("k");
+    catalog_hosted::generate_keys(&keys).unwrap();
+    let rep = verify_url(
+        &base,
+        &VerifyOptions {
+            root_key: Some(keys.join("root.pub")),
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        rep.problems
+            .iter()
+            .any(|p| p.subject == "metadata/1.root.json"),
+        "{:?}",
+        rep.problems
+    );
+    for bad in ["ftp://x/", "/local/dir", ""] {
+        assert!(verify_url(bad, &VerifyOptions::default()).is_err(), "{bad}");
+    }
+    // Nobody listening: reported, no panic.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    assert!(!verify_url(&dead, &VerifyOptions::default())
+        .unwrap()
+        .is_ok());
+}
