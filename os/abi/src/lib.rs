@@ -74,7 +74,10 @@ mod doc_tests {
         let doc = include_str!("../../../docs/ABI.md");
         for (nr, name) in crate::nr::TABLE {
             let row = row_of(*nr, name);
-            assert!(doc.contains(&row), "docs/ABI.md lacks the row for {name} ({nr})");
+            assert!(
+                doc.contains(&row),
+                "docs/ABI.md lacks the row for {name} ({nr})"
+            );
         }
     }
 

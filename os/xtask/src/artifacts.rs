@@ -28,7 +28,10 @@ fn build_target(packages: &[&str]) -> Result<Vec<PathBuf>> {
         c.args(["-p", p]);
     }
     c.stdout(Stdio::piped());
-    let out = c.spawn().context("starting cargo build")?.wait_with_output()?;
+    let out = c
+        .spawn()
+        .context("starting cargo build")?
+        .wait_with_output()?;
     if !out.status.success() {
         bail!("building {} for {TARGET} failed", packages.join(", "));
     }
@@ -123,7 +126,10 @@ pub fn minimal_kernel() -> Result<PathBuf> {
     let obj = dir.join("poweroff.o");
     let elf = dir.join("poweroff.elf");
     check(
-        Command::new("aarch64-linux-gnu-as").arg(&src).arg("-o").arg(&obj),
+        Command::new("aarch64-linux-gnu-as")
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj),
         "assembling the minimal kernel",
     )?;
     check(
@@ -135,4 +141,3 @@ pub fn minimal_kernel() -> Result<PathBuf> {
     )?;
     Ok(elf)
 }
-

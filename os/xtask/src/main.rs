@@ -87,7 +87,9 @@ fn main() -> Result<()> {
 }
 
 fn run() -> Result<()> {
-    println!("Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU.");
+    println!(
+        "Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU."
+    );
     let status = QemuConfig::default()
         .command(true)
         .status()

@@ -81,7 +81,12 @@ fn ensure_rust_target(target: &str) -> Result<()> {
     }
     println!("Adding Rust target {target}");
     run(
-        &["rustup".into(), "target".into(), "add".into(), target.into()],
+        &[
+            "rustup".into(),
+            "target".into(),
+            "add".into(),
+            target.into(),
+        ],
         "rustup target add",
     )
 }
