@@ -298,6 +298,91 @@ impl<P: Platform> Pkg<P> {
         ))
     }
 
+    /// `pkg verify [NAME]`: re-check installed files against their verified manifests (kind,
+    /// size, sha256, symlink target). Returns one line per problem; empty means intact.
+    pub fn verify(&mut self, name: Option<&str>) -> Result<Vec<String>> {
+        use crate::platform::{NodeKind, Source};
+        use sha2::Digest;
+        let g = self.store().current()?;
+        if let Some(n) = name {
+            if g.get(n).is_none() {
+                return Err(Error::UnknownPackage {
+                    name: n.into(),
+                    where_: "installed",
+                });
+            }
+        }
+        let mut problems = Vec::new();
+        let mut buf = alloc::vec![0u8; 64 << 10];
+        for p in g
+            .packages
+            .iter()
+            .filter(|p| name.is_none_or(|n| n == p.name))
+        {
+            let who = format!("{} {}", p.name, p.version);
+            let m = match self.store().manifest(&p.store) {
+                Ok(m) => m,
+                Err(e) => {
+                    problems.push(format!("{who}: {e}"));
+                    continue;
+                }
+            };
+            let base = layout::join(&layout::store_dir(&p.store), store::PAYLOAD_DIR);
+            for e in &m.files {
+                let path = layout::join(&base, &e.path);
+                let want = match e.kind {
+                    swpkg_core::EntryKind::File => NodeKind::File,
+                    swpkg_core::EntryKind::Dir => NodeKind::Dir,
+                    swpkg_core::EntryKind::Symlink => NodeKind::Symlink,
+                };
+                let meta = match self.p.metadata(&path)? {
+                    Some(meta) => meta,
+                    None => {
+                        problems.push(format!("{who}: /{} is missing", e.path));
+                        continue;
+                    }
+                };
+                if meta.kind != want {
+                    problems.push(format!("{who}: /{} is not a {}", e.path, e.kind.as_str()));
+                    continue;
+                }
+                match e.kind {
+                    swpkg_core::EntryKind::File => {
+                        if meta.size != e.size {
+                            problems.push(format!(
+                                "{who}: /{} is {} bytes, expected {}",
+                                e.path, meta.size, e.size
+                            ));
+                            continue;
+                        }
+                        let mut h = sha2::Sha256::new();
+                        let mut f = self.p.open(&path)?;
+                        loop {
+                            let n = f.read(&mut buf).map_err(Error::from_source)?;
+                            if n == 0 {
+                                break;
+                            }
+                            h.update(&buf[..n]);
+                        }
+                        let got = swpkg_core::Sha256(h.finalize().into());
+                        if Some(got) != e.sha256 {
+                            problems
+                                .push(format!("{who}: /{} content changed (sha256 {got})", e.path));
+                        }
+                    }
+                    swpkg_core::EntryKind::Symlink => {
+                        let t = self.p.read_link(&path)?;
+                        if Some(t.as_str()) != e.link.as_deref() {
+                            problems.push(format!("{who}: /{} points to {t}", e.path));
+                        }
+                    }
+                    swpkg_core::EntryKind::Dir => {}
+                }
+            }
+        }
+        Ok(problems)
+    }
+
     // ---- transactions -----------------------------------------------------------------
 
     /// Run `body` as one transaction: on error every staged or created file is removed again

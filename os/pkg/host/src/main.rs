@@ -18,6 +18,7 @@ Examples:
   pkg --root /tmp/sys install ./hello-1.0.0.swpkg --key dev.pub
   pkg --root /tmp/sys list
   pkg --root /tmp/sys files lua
+  pkg --root /tmp/sys verify                      # installed files still match their manifests?
   pkg --root /tmp/sys upgrade
   pkg --root /tmp/sys rollback                    # back to the previous generation
   pkg --root /tmp/sys gc --keep 2                 # drop older generations and unused packages
@@ -101,6 +102,11 @@ enum Command {
     Upgrade,
     /// Make the previous generation active again.
     Rollback,
+    /// Check installed files against their signed manifests (size, sha256, symlink targets).
+    Verify {
+        /// Only this package.
+        name: Option<String>,
+    },
     /// Delete old generations and the packages only they use.
     #[command(
         after_help = "Example: pkg --root DIR gc --keep 3   # rollback still works 3 steps back"
@@ -342,6 +348,22 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
             let c = pkg.rollback().map_err(tx_fail)?;
             print_change(&c);
         }
+        Command::Verify { name } => {
+            let problems = pkg
+                .verify(name.as_deref())
+                .map_err(|e| fail(e.to_string()))?;
+            if !problems.is_empty() {
+                for p in &problems {
+                    println!("{p}");
+                }
+                return Err(fail(format!(
+                    "{} problem(s) in the store; to repair a package: pkg remove it, then pkg gc --keep 0 (drops the \
+                     damaged copy and the rollback history), then pkg install it again",
+                    problems.len()
+                )));
+            }
+            println!("all installed files match their manifests");
+        }
         Command::Gc { keep } => {
             let (g, d) = pkg.gc(keep).map_err(|e| fail(e.to_string()))?;
             println!("deleted {g} generation(s) and {d} package(s) from the store");
@@ -364,6 +386,7 @@ fn command_name(c: &Command) -> String {
         Command::Upgrade => "upgrade".into(),
         Command::Rollback => "rollback".into(),
         Command::Gc { .. } => "gc".into(),
+        Command::Verify { .. } => "verify".into(),
     }
 }
 

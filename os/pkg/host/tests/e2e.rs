@@ -449,6 +449,20 @@ fn install_upgrade_rollback_remove_over_http() {
     assert_eq!(f.read_root("pkg/current"), "1\n");
     let s = f.ok(&["files", "hello"]);
     assert!(s.contains("/bin/hello"), "{s}");
+    assert_eq!(
+        f.ok(&["verify"]),
+        "all installed files match their manifests\n"
+    );
+    let bin = f.root.join("pkg/store/hello-1.0.0/root/bin/hello");
+    fs::write(&bin, "#!/bin/sh\necho HELLO 1.0\n").unwrap();
+    let (ok, so, se) = f.pkg(&["verify", "hello"]);
+    assert!(
+        !ok && so.starts_with("hello 1.0.0: /bin/hello content changed (sha256 "),
+        "{so}{se}"
+    );
+    assert!(se.contains("1 problem(s) in the store"), "{se}");
+    fs::write(&bin, "#!/bin/sh\necho hello 1.0\n").unwrap();
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
     // Idle store: no staging or cache leftovers.
     assert!(!f.root.join("pkg/staging").exists() && !f.root.join("pkg/cache").exists());
 
