@@ -46,6 +46,8 @@ pub enum FileObj {
     PipeRead(Arc<Mutex<Pipe>>),
     PipeWrite(Arc<Mutex<Pipe>>),
     Vfs(VfsFile),
+    /// A socket in the network stack's table (`crate::net`).
+    Socket(u32),
 }
 
 /// An open file description (shared between `dup`ed descriptors and across `spawn`).
@@ -67,6 +69,7 @@ impl Drop for OpenFile {
                 io_event();
             }
             FileObj::Vfs(h) => crate::fs::close(h),
+            FileObj::Socket(id) => crate::net::close(id),
             _ => {}
         }
     }

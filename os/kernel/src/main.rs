@@ -41,6 +41,8 @@ mod loader;
 #[cfg(target_os = "none")]
 mod mm;
 #[cfg(target_os = "none")]
+mod net;
+#[cfg(target_os = "none")]
 mod proc;
 #[cfg(target_os = "none")]
 mod selftest;
@@ -100,6 +102,9 @@ pub extern "C" fn kernel_main() -> ! {
     let mut slots: alloc::vec::Vec<(u64, u32)> = plat.virtio[..plat.virtio_count].to_vec();
     slots.sort_by_key(|s| core::cmp::Reverse(s.0));
     let mut disks = blk::probe(&slots);
+    if let Some(line) = net::probe(&slots, plat.arg("ip"), plat.arg("gw")) {
+        kprintln!("kernel: {line}");
+    }
     let mut program: Option<(String, alloc::vec::Vec<u8>)> = None;
     let mut image_desc;
     if disks.is_empty() {

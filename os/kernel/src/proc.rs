@@ -1,9 +1,10 @@
 //! Processes and the scheduler: the process table, round-robin switching on the timer tick,
 //! blocking (a blocked system call is restarted when the process is woken), termination and
-//! reaping, console input delivery and Ctrl-C.
+//! reaping, console input delivery and Ctrl-C (which ends a SIGINT-ignoring process's console
+//! read with `EINTR`).
 
 use crate::arch::{self, vectors::TrapFrame};
-use crate::file::{self, Fd};
+use crate::file::{self, Fd, FileObj};
 use crate::vm::AddrSpace;
 use crate::{time, uart};
 use alloc::boxed::Box;
@@ -14,6 +15,7 @@ use core::sync::atomic::Ordering;
 use spin::Mutex;
 use swiftos_abi::fcntl::{wait_status_signaled, SIGINT};
 use swiftos_abi::layout::MAX_FDS;
+use swiftos_abi::{encode_result, nr, Errno};
 use swiftos_abi::{Caps, PROC_BLOCKED, PROC_READY, PROC_RUNNING, PROC_ZOMBIE};
 use swiftos_authority::Subject;
 use swiftos_kcore::ldisc::{InputEvent, LineDiscipline};
@@ -178,6 +180,7 @@ impl Kernel {
                 PState::Blocked(WaitOn::Sleep(d)) => Some(d),
                 _ => None,
             })
+            .chain(crate::net::next_deadline())
             .min()
     }
 
@@ -225,18 +228,50 @@ impl Kernel {
         }
     }
 
-    /// Deliver a signal: SIGINT may be ignored; everything else terminates.
+    /// Deliver a signal: SIGINT may be ignored (it then only interrupts a console read, see
+    /// [`Kernel::interrupt_console_read`]); everything else terminates.
     pub fn signal(&mut self, pid: u32, sig: u32) {
         let Some(p) = self.procs.get(&pid) else {
             return;
         };
         if sig == SIGINT && p.sigint_ignored {
+            self.interrupt_console_read(pid);
             return;
         }
         if sig == 0 {
             return;
         }
         self.terminate(pid, wait_status_signaled(sig));
+    }
+
+    /// An ignored SIGINT ends a blocked console `read` of `pid` with `EINTR`, so a shell at its
+    /// prompt notices Ctrl-C (and redraws the prompt) without being terminated. Any other state
+    /// is left alone: a sleeping, waiting or pipe-reading process does not see the signal.
+    fn interrupt_console_read(&mut self, pid: u32) {
+        if self.current == Some(pid) {
+            // Running: not blocked in anything (its registers are live in the trap frame).
+            return;
+        }
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        // A blocked call sleeps with its saved PC on the `svc` and its arguments untouched
+        // (number in x8, descriptor in x0), to be re-issued when woken.
+        if p.state != PState::Blocked(WaitOn::Io) || p.frame.x[8] as usize != nr::READ {
+            return;
+        }
+        let on_console = p.fd(p.frame.x[0] as i64).is_some_and(|f| {
+            f.file
+                .try_lock()
+                .is_some_and(|of| matches!(of.obj, FileObj::Console))
+        });
+        if !on_console {
+            return;
+        }
+        // Complete the call instead of re-issuing it: result EINTR, PC after the `svc`.
+        p.frame.x[0] = encode_result(Err(Errno::EINTR)) as u64;
+        p.frame.elr += 4;
+        self.wake(pid);
     }
 
     /// Console byte received.

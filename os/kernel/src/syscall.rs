@@ -172,6 +172,7 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                     FileObj::Null => dev_stat(S_IFCHR | 0o666, 2),
                     FileObj::PipeRead(_) | FileObj::PipeWrite(_) => dev_stat(S_IFIFO | 0o600, 0),
                     FileObj::Vfs(h) => fs::fstat(h)?,
+                    FileObj::Socket(_) => dev_stat(S_IFSOCK | 0o600, 0),
                 };
                 space(me).write_val(a[1], &st)?;
                 ok(0)
@@ -559,7 +560,7 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 uart::write_bytes(b"\n");
                 ok(len)
             }
-            nr::NET_FIRST..=nr::NET_LAST => err(Errno::ENOSYS),
+            nr::NET_FIRST..=nr::NET_LAST => crate::net::syscall(k, me, nr, a)?,
             _ => err(Errno::ENOSYS),
         })
     })();
@@ -606,6 +607,11 @@ fn sys_read(k: &mut Kernel, me: &mut Process, fd: u64, buf: u64, len: u64) -> Re
         },
         FileObj::PipeWrite(_) => return Err(Errno::EBADF),
         FileObj::Vfs(h) => fs::read(h, &mut kbuf)?,
+        FileObj::Socket(id) => {
+            let id = *id;
+            drop(of);
+            return crate::net::read(me, id, nonblock, buf, len as u64);
+        }
     };
     drop(of);
     space(me).write(buf, &kbuf[..n])?;
@@ -627,12 +633,20 @@ fn sys_write(me: &mut Process, fd: u64, buf: u64, len: u64) -> Result<Sys, Errno
         }
         FileObj::Null => len,
         FileObj::PipeRead(_) => return Err(Errno::EBADF),
-        FileObj::PipeWrite(p) => match file::pipe_write(p, &kbuf)? {
-            PipeIo::Done(n) => n,
-            PipeIo::WouldBlock if nonblock => return Err(Errno::EAGAIN),
-            PipeIo::WouldBlock => return Ok(Block(WaitOn::Io)),
+        FileObj::PipeWrite(p) => match file::pipe_write(p, &kbuf) {
+            Ok(PipeIo::Done(n)) => n,
+            Ok(PipeIo::WouldBlock) if nonblock => return Err(Errno::EAGAIN),
+            Ok(PipeIo::WouldBlock) => return Ok(Block(WaitOn::Io)),
+            // No reader left: SIGPIPE, which terminates the writer (there are no handlers).
+            Err(Errno::EPIPE) => return Ok(Exit(wait_status_signaled(SIGPIPE))),
+            Err(e) => return Err(e),
         },
         FileObj::Vfs(h) => fs::write(h, &kbuf)?,
+        FileObj::Socket(id) => {
+            let id = *id;
+            drop(of);
+            return crate::net::write(me, id, nonblock, &kbuf);
+        }
     };
     Ok(ok(n))
 }

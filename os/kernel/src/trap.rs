@@ -41,12 +41,15 @@ fn irq() {
         if id == TIMER_IRQ.load(Ordering::Relaxed) {
             proc::with(|k| {
                 let now = time::monotonic_ns();
+                crate::net::on_timer(now);
                 k.wake_matching(now, false);
                 if k.current.is_some() {
                     k.need_resched = true;
                 }
                 time::arm_next(k.next_deadline());
             });
+        } else if crate::net::handle_irq(id) {
+            // Frames received or sent: the stack ran and I/O waiters were woken.
         } else if id == UART_IRQ.load(Ordering::Relaxed) {
             // Acknowledge before draining: a byte that arrives after the drain raises a new
             // interrupt. (Acknowledging afterwards could clear the interrupt of a byte still in
