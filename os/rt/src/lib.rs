@@ -31,6 +31,8 @@ pub mod heap;
 #[cfg(target_os = "none")]
 pub mod io;
 #[cfg(target_os = "none")]
+pub mod net;
+#[cfg(target_os = "none")]
 pub mod process;
 #[cfg(target_os = "none")]
 mod start;
