@@ -10,14 +10,16 @@
 //! from snapshot, signatures, expiry). Trusted metadata is written to the store only after it
 //! passed every check, so a failed refresh never replaces trusted state with untrusted bytes.
 
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::error::{Error, KeySource, Role};
 use crate::metadata::{
-    check_expiry, check_pinned, check_root, parse, verify_signatures, Envelope, MetaFile,
-    PinnedCheck, Root, Snapshot, TargetFile, Targets, Timestamp,
+    check_expiry, check_pinned, check_root, parse, verify_signatures, verify_threshold, Envelope,
+    MetaFile, PinnedCheck, Root, Snapshot, TargetFile, Targets, Timestamp,
 };
 
 /// A transport failure reported by the platform.
@@ -44,6 +46,31 @@ pub trait Platform {
     fn remove(&mut self, role: Role) -> Result<(), String>;
     /// Current time in Unix seconds.
     fn now(&self) -> i64;
+    /// The stored trusted metadata of a delegated targets role, if any. The default keeps
+    /// none (delegated metadata is then downloaded on every refresh).
+    fn load_delegated(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        let _ = name;
+        Ok(None)
+    }
+    /// Atomically replace the stored trusted metadata of a delegated targets role.
+    fn store_delegated(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let _ = (name, bytes);
+        Ok(())
+    }
+}
+
+/// Percent-encode every byte outside `A-Za-z0-9-._~` (Python's `quote(s, safe="")`): how
+/// delegated role names become file names and URL path segments.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Client settings: repository locations and the size limits applied to every download.
@@ -63,6 +90,8 @@ pub struct Config {
     pub snapshot_max_length: u64,
     /// Maximum size of targets metadata when the snapshot does not pin its length.
     pub targets_max_length: u64,
+    /// Maximum number of delegated roles visited while looking for one target.
+    pub max_delegations: u64,
 }
 
 impl Config {
@@ -76,6 +105,7 @@ impl Config {
             timestamp_max_length: 16_384,
             snapshot_max_length: 2_000_000,
             targets_max_length: 5_000_000,
+            max_delegations: 32,
         }
     }
 }
@@ -97,6 +127,7 @@ pub struct Client<P: Platform> {
     timestamp: Option<Envelope<Timestamp>>,
     snapshot: Option<Envelope<Snapshot>>,
     targets: Option<Envelope<Targets>>,
+    delegated: BTreeMap<String, Envelope<Targets>>,
 }
 
 /// Parse root bytes and check they are a structurally valid root signed by its own threshold.
@@ -131,6 +162,7 @@ impl<P: Platform> Client<P> {
             timestamp: None,
             snapshot: None,
             targets: None,
+            delegated: BTreeMap::new(),
         })
     }
 
@@ -169,6 +201,7 @@ impl<P: Platform> Client<P> {
         self.timestamp = None;
         self.snapshot = None;
         self.targets = None;
+        self.delegated.clear();
         self.update_root()?;
         self.update_timestamp()?;
         self.update_snapshot()?;
@@ -435,13 +468,137 @@ impl<P: Platform> Client<P> {
         Ok(())
     }
 
-    /// The trusted description of a target (requires a successful refresh).
+    /// The trusted description of a target: from the top-level targets role, or from a
+    /// delegated role already loaded by [`Client::find_target`] (requires a refresh).
     pub fn target_info(&self, name: &str) -> Result<&TargetFile, Error> {
         let t = self.targets.as_ref().ok_or(Error::NotRefreshed)?;
         t.signed
             .targets
             .get(name)
+            .or_else(|| {
+                self.delegated
+                    .values()
+                    .find_map(|d| d.signed.targets.get(name))
+            })
             .ok_or_else(|| Error::UnknownTarget { name: name.into() })
+    }
+
+    /// Look a target up through the top-level targets role and then its delegations (spec
+    /// §5.6.7: pre-order depth-first search, in listed order, only through roles whose paths
+    /// match, stopping below a terminating role, at most `max_delegations` roles). Delegated
+    /// metadata is verified like top-level targets, with the delegating role's keys.
+    pub fn find_target(&mut self, name: &str) -> Result<TargetFile, Error> {
+        let top = self.targets.as_ref().ok_or(Error::NotRefreshed)?;
+        if let Some(t) = top.signed.targets.get(name) {
+            return Ok(t.clone());
+        }
+        let mut stack: Vec<(String, String)> = Vec::new();
+        push_children(&top.signed, "targets", name, &mut stack);
+        let mut visited = BTreeSet::new();
+        let mut count = 0u64;
+        while let Some((role, parent)) = stack.pop() {
+            if count >= self.config.max_delegations {
+                break;
+            }
+            if !visited.insert(role.clone()) {
+                continue;
+            }
+            count += 1;
+            self.load_delegated(&role, &parent)
+                .map_err(|e| Error::Delegated {
+                    name: role.clone(),
+                    source: Box::new(e),
+                })?;
+            let env = &self.delegated[&role];
+            if let Some(t) = env.signed.targets.get(name) {
+                return Ok(t.clone());
+            }
+            let signed = env.signed.clone();
+            push_children(&signed, &role, name, &mut stack);
+        }
+        Err(Error::UnknownTarget { name: name.into() })
+    }
+
+    /// Load and verify the delegated role `role` delegated by `parent` into the cache.
+    fn load_delegated(&mut self, role: &str, parent: &str) -> Result<(), Error> {
+        if self.delegated.contains_key(role) {
+            return Ok(());
+        }
+        let parent_meta = if parent == "targets" {
+            &self.targets.as_ref().ok_or(Error::NotRefreshed)?.signed
+        } else {
+            &self
+                .delegated
+                .get(parent)
+                .ok_or(Error::NotRefreshed)?
+                .signed
+        };
+        let delegations = parent_meta
+            .delegations
+            .as_ref()
+            .ok_or_else(|| Error::MissingEntry {
+                role: Role::Targets,
+                entry: format!("delegation to {role}"),
+            })?;
+        let dr = delegations
+            .roles
+            .iter()
+            .find(|r| r.name == role)
+            .ok_or_else(|| Error::MissingEntry {
+                role: Role::Targets,
+                entry: format!("delegation to {role}"),
+            })?;
+        let (keys, rk) = (delegations.keys.clone(), dr.role_keys());
+        let file = format!("{role}.json");
+        let pin = self
+            .snapshot
+            .as_ref()
+            .ok_or(Error::NotRefreshed)?
+            .signed
+            .meta
+            .get(&file)
+            .ok_or_else(|| Error::MissingEntry {
+                role: Role::Snapshot,
+                entry: file.clone(),
+            })?
+            .clone();
+        let now = self.platform.now();
+        if let Ok(Some(bytes)) = self.platform.load_delegated(role) {
+            if let Ok(env) = parse::<Targets>(&bytes) {
+                if verify_threshold(&env, &keys, &rk, KeySource::Delegator).is_ok()
+                    && env.signed.version == pin.version
+                    && check_expiry(&env.signed, now).is_ok()
+                    && check_pinned(&file, &bytes, pin.length, pin.hashes.as_ref(), false).is_ok()
+                {
+                    self.delegated.insert(role.into(), env);
+                    return Ok(());
+                }
+            }
+        }
+        let name = if self.root.signed.consistent_snapshot {
+            format!("{}.{}.json", pin.version, percent_encode(role))
+        } else {
+            format!("{}.json", percent_encode(role))
+        };
+        let limit = pin.length.unwrap_or(self.config.targets_max_length);
+        let url = join_url(&self.config.metadata_base, &name);
+        let bytes = self.fetch(&name, url, limit)?;
+        check_pinned(&name, &bytes, pin.length, pin.hashes.as_ref(), false)?;
+        let env = parse::<Targets>(&bytes)?;
+        verify_threshold(&env, &keys, &rk, KeySource::Delegator)?;
+        if env.signed.version != pin.version {
+            return Err(Error::VersionMismatch {
+                role: Role::Targets,
+                expected: pin.version,
+                found: env.signed.version,
+            });
+        }
+        check_expiry(&env.signed, now)?;
+        self.platform
+            .store_delegated(role, &bytes)
+            .map_err(|detail| Error::Store { detail })?;
+        self.delegated.insert(role.into(), env);
+        Ok(())
     }
 
     /// The URL a target is downloaded from: with consistent snapshots the file name is prefixed
@@ -460,7 +617,7 @@ impl<P: Platform> Client<P> {
 
     /// Download a target completely and verify its length and hashes (spec §5.7).
     pub fn download_target(&mut self, name: &str) -> Result<Vec<u8>, Error> {
-        let length = self.target_info(name)?.length;
+        let length = self.find_target(name)?.length;
         let mut check = self.target_check(name)?;
         let url = self.target_url(name)?;
         let bytes = self.fetch(name, url, length)?;
@@ -490,6 +647,24 @@ pub fn target_path(
         Some((dir, file)) => format!("{dir}/{hash}.{file}"),
         None => format!("{hash}.{name}"),
     })
+}
+
+/// Push the roles `meta` delegates `target` to onto the search stack (first listed on top); a
+/// matching terminating role ends the search below it, so the rest of the stack is dropped.
+fn push_children(meta: &Targets, parent: &str, target: &str, stack: &mut Vec<(String, String)>) {
+    let Some(d) = &meta.delegations else { return };
+    let mut children = Vec::new();
+    for r in &d.roles {
+        if r.matches(target) {
+            children.push((r.name.clone(), parent.to_string()));
+            if r.terminating {
+                stack.clear();
+                break;
+            }
+        }
+    }
+    children.reverse();
+    stack.extend(children);
 }
 
 fn snapshot_pin(ts: &Timestamp) -> Result<&MetaFile, Error> {

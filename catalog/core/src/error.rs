@@ -45,6 +45,8 @@ pub enum KeySource {
     TrustedRoot,
     /// The role's keys in the new root being verified (root rotation).
     NewRoot,
+    /// The keys a targets role delegates to.
+    Delegator,
 }
 
 impl fmt::Display for KeySource {
@@ -52,6 +54,7 @@ impl fmt::Display for KeySource {
         f.write_str(match self {
             KeySource::TrustedRoot => "the trusted root",
             KeySource::NewRoot => "the new root",
+            KeySource::Delegator => "the delegating targets role",
         })
     }
 }
@@ -200,6 +203,14 @@ pub enum Error {
     Store {
         /// Error text from the platform.
         detail: String,
+    },
+    /// A delegated targets role failed verification.
+    #[error("delegated targets role {name:?}: {source}")]
+    Delegated {
+        /// Role name.
+        name: String,
+        /// What failed.
+        source: alloc::boxed::Box<Error>,
     },
     /// There is no trusted root metadata to start from.
     #[error(

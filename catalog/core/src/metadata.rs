@@ -178,9 +178,191 @@ pub struct Targets {
     pub expires: String,
     /// Target files by path.
     pub targets: BTreeMap<String, TargetFile>,
-    /// Delegations (accepted but not followed by this client).
+    /// Delegations to other targets roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delegations: Option<Value>,
+    pub delegations: Option<Delegations>,
+}
+
+/// The `delegations` object of targets metadata.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Delegations {
+    /// Keys of the delegated roles, by key id.
+    pub keys: BTreeMap<String, Key>,
+    /// Delegated roles in priority order.
+    pub roles: Vec<DelegatedRole>,
+}
+
+/// One delegated targets role.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DelegatedRole {
+    /// Role name (its metadata file is `NAME.json`).
+    pub name: String,
+    /// Authorised key ids.
+    pub keyids: Vec<String>,
+    /// Distinct keys required.
+    pub threshold: u64,
+    /// Whether a match stops the search at this role.
+    #[serde(default)]
+    pub terminating: bool,
+    /// Target path patterns (`*` and `?` do not cross `/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<Vec<String>>,
+    /// Hex prefixes of the sha256 of target paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hash_prefixes: Option<Vec<String>>,
+}
+
+impl DelegatedRole {
+    /// The keys and threshold of this role.
+    pub fn role_keys(&self) -> RoleKeys {
+        RoleKeys {
+            keyids: self.keyids.clone(),
+            threshold: self.threshold,
+        }
+    }
+
+    /// Whether this role is trusted for `target` (spec §5.6.7.2).
+    pub fn matches(&self, target: &str) -> bool {
+        if let Some(paths) = &self.paths {
+            return paths.iter().any(|p| path_matches(p, target));
+        }
+        if let Some(prefixes) = &self.path_hash_prefixes {
+            let h = sha256_hex(target.as_bytes());
+            return prefixes.iter().any(|p| h.starts_with(p.as_str()));
+        }
+        false
+    }
+}
+
+/// Shell-style pattern match per `/`-separated component (`*`, `?`, `[set]`, `[!set]`), as the
+/// reference implementation does with `fnmatch` on each component.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let pp: Vec<&str> = pattern.split('/').collect();
+    let tp: Vec<&str> = path.split('/').collect();
+    pp.len() == tp.len()
+        && pp
+            .iter()
+            .zip(&tp)
+            .all(|(p, t)| glob(p.as_bytes(), t.as_bytes()))
+}
+
+fn glob(p: &[u8], t: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking.
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    star = Some((pi, ti));
+                    pi += 1;
+                    continue;
+                }
+                b'?' => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((ok, next)) = class(&p[pi..], t[ti]) {
+                        if ok {
+                            pi += next;
+                            ti += 1;
+                            continue;
+                        }
+                    } else if t[ti] == b'[' {
+                        pi += 1;
+                        ti += 1;
+                        continue;
+                    }
+                }
+                c if c == t[ti] => {
+                    pi += 1;
+                    ti += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star {
+            Some((sp, st)) => {
+                pi = sp + 1;
+                ti = st + 1;
+                star = Some((sp, st + 1));
+            }
+            None => return false,
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// Match one byte against a `[...]` class at the start of `p`; returns (matched, class length),
+/// or `None` if the class is not closed (then `[` is literal).
+fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = p.get(i) == Some(&b'!');
+    if negate {
+        i += 1;
+    }
+    let start = i;
+    let mut hit = false;
+    while i < p.len() {
+        if p[i] == b']' && i > start {
+            return Some((hit != negate, i + 1));
+        }
+        if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
+            if p[i] <= c && c <= p[i + 2] {
+                hit = true;
+            }
+            i += 3;
+        } else {
+            if p[i] == c {
+                hit = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Structural checks of delegations: unique role names that are not top-level role names,
+/// thresholds of at least one, key ids listed in `keys`, not both `paths` and prefixes.
+pub fn check_delegations(d: &Delegations) -> Result<(), String> {
+    for (i, r) in d.roles.iter().enumerate() {
+        if Role::ALL.iter().any(|t| t.name() == r.name) {
+            return Err(alloc::format!(
+                "delegated role may not be named {:?}",
+                r.name
+            ));
+        }
+        if d.roles[..i].iter().any(|o| o.name == r.name) {
+            return Err(alloc::format!(
+                "delegated role {:?} is listed twice",
+                r.name
+            ));
+        }
+        if r.threshold == 0 {
+            return Err(alloc::format!(
+                "delegated role {:?} has threshold 0",
+                r.name
+            ));
+        }
+        if r.paths.is_some() && r.path_hash_prefixes.is_some() {
+            return Err(alloc::format!(
+                "delegated role {:?} sets both paths and path_hash_prefixes",
+                r.name
+            ));
+        }
+        for (j, id) in r.keyids.iter().enumerate() {
+            if r.keyids[..j].contains(id) || !d.keys.contains_key(id) {
+                return Err(alloc::format!(
+                    "delegated role {:?}: key id {id} is repeated or unknown",
+                    r.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Fields common to all roles.
@@ -195,6 +377,10 @@ pub trait RoleMeta: DeserializeOwned + Serialize {
     fn version(&self) -> u64;
     /// `expires`.
     fn expires(&self) -> &str;
+    /// Role-specific structural checks run by [`parse`].
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 macro_rules! role_meta {
@@ -219,7 +405,25 @@ macro_rules! role_meta {
 role_meta!(Root, Role::Root);
 role_meta!(Timestamp, Role::Timestamp);
 role_meta!(Snapshot, Role::Snapshot);
-role_meta!(Targets, Role::Targets);
+
+impl RoleMeta for Targets {
+    const ROLE: Role = Role::Targets;
+    fn type_(&self) -> &str {
+        &self.type_
+    }
+    fn spec_version(&self) -> &str {
+        &self.spec_version
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn expires(&self) -> &str {
+        &self.expires
+    }
+    fn validate(&self) -> Result<(), String> {
+        self.delegations.as_ref().map_or(Ok(()), check_delegations)
+    }
+}
 
 /// Parsed, not yet verified metadata: the model plus the canonical bytes that signatures cover.
 #[derive(Clone, Debug)]
@@ -281,6 +485,7 @@ pub fn parse<T: RoleMeta>(bytes: &[u8]) -> Result<Envelope<T>, Error> {
             signed.expires()
         )));
     }
+    signed.validate().map_err(malformed)?;
     for (i, s) in raw.signatures.iter().enumerate() {
         if raw.signatures[..i].iter().any(|o| o.keyid == s.keyid) {
             return Err(Error::DuplicateSignature {
@@ -342,12 +547,23 @@ pub fn verify_signatures<T: RoleMeta>(
         .ok_or_else(|| Error::InvalidRoot {
             detail: alloc::format!("role {role} is missing"),
         })?;
+    verify_threshold(env, &root.keys, rk, keys)
+}
+
+/// Check that `env` carries valid signatures from at least `rk.threshold` distinct keys of
+/// `rk.keyids` (looked up in `keys`).
+pub fn verify_threshold<T: RoleMeta>(
+    env: &Envelope<T>,
+    keys: &BTreeMap<String, Key>,
+    rk: &RoleKeys,
+    source: KeySource,
+) -> Result<(), Error> {
     let mut counted: Vec<[u8; 32]> = Vec::new();
     for sig in &env.signatures {
         if !rk.keyids.contains(&sig.keyid) {
             continue;
         }
-        let Some(public) = root.keys.get(&sig.keyid).and_then(Key::ed25519_public) else {
+        let Some(public) = keys.get(&sig.keyid).and_then(Key::ed25519_public) else {
             continue;
         };
         if counted.contains(&public) {
@@ -364,7 +580,7 @@ pub fn verify_signatures<T: RoleMeta>(
             version: env.signed.version(),
             valid,
             threshold: rk.threshold,
-            keys,
+            keys: source,
         });
     }
     Ok(())
@@ -546,6 +762,29 @@ mod tests {
         // Deep nesting hits serde_json's recursion limit instead of the stack.
         let deep: Vec<u8> = core::iter::repeat_n(b'[', 100_000).collect();
         assert!(parse::<Root>(&deep).is_err());
+    }
+
+    #[test]
+    fn path_patterns() {
+        for (p, t, m) in [
+            ("*", "file.txt", true),
+            ("*", "dir/file.txt", false),
+            ("dir/*", "dir/file.txt", true),
+            ("dir/*.txt", "dir/a.txt", true),
+            ("dir/*.txt", "dir/a.tar", false),
+            ("*/*", "a/b", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("[ab]x", "bx", true),
+            ("[!ab]x", "bx", false),
+            ("[a-c]*", "cat", true),
+            ("[", "[", true),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+            ("", "", true),
+        ] {
+            assert_eq!(path_matches(p, t), m, "{p} {t}");
+        }
     }
 
     #[test]

@@ -48,6 +48,36 @@ impl DirStore {
         fs::rename(&tmp, &p).map_err(|e| format!("cannot replace {}: {e}", p.display()))
     }
 
+    fn delegated_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(
+            "{}.json",
+            catalog_core::client::percent_encode(name)
+        ))
+    }
+
+    /// Read a delegated role's trusted metadata (`DIR/<percent-encoded name>.json`).
+    pub fn load_delegated(&self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        let p = self.delegated_path(name);
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+        }
+    }
+
+    /// Atomically replace a delegated role's trusted metadata.
+    pub fn store_delegated(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        let p = self.delegated_path(name);
+        let tmp = self.dir.join(format!(
+            ".{}.json.tmp",
+            catalog_core::client::percent_encode(name)
+        ));
+        fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        fs::rename(&tmp, &p).map_err(|e| format!("cannot replace {}: {e}", p.display()))
+    }
+
     /// Delete a role's trusted metadata.
     pub fn remove(&self, role: Role) -> Result<(), String> {
         match fs::remove_file(self.path(role)) {
@@ -107,6 +137,12 @@ impl<F: FnMut(&str, u64) -> Result<Vec<u8>, FetchError>> Platform for HostPlatfo
     }
     fn remove(&mut self, role: Role) -> Result<(), String> {
         self.store.remove(role)
+    }
+    fn load_delegated(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        self.store.load_delegated(name)
+    }
+    fn store_delegated(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        self.store.store_delegated(name, bytes)
     }
     fn now(&self) -> i64 {
         SystemTime::now()

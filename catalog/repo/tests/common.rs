@@ -26,6 +26,7 @@ pub struct Mem {
     pub store: BTreeMap<Role, Vec<u8>>,
     pub now: i64,
     pub fetched: Vec<String>,
+    pub delegated: BTreeMap<String, Vec<u8>>,
 }
 
 impl Platform for Mem {
@@ -50,6 +51,13 @@ impl Platform for Mem {
     }
     fn now(&self) -> i64 {
         self.now
+    }
+    fn load_delegated(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.delegated.get(name).cloned())
+    }
+    fn store_delegated(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        self.delegated.insert(name.into(), bytes.to_vec());
+        Ok(())
     }
 }
 

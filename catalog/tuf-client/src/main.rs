@@ -57,15 +57,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
 
 /// Percent-encode everything outside the URL-unreserved set (as Python's `quote(s, safe="")`).
 fn quote(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    catalog_core::client::percent_encode(s)
 }
 
 fn http_fetch(
