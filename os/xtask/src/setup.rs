@@ -10,6 +10,9 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     // The cross C toolchain for the newlib sysroot and ports.
     "gcc-aarch64-linux-gnu",
     "binutils-aarch64-linux-gnu",
+    // Networking tests: the loopback DNS server and the HTTP client.
+    "dnsmasq-base",
+    "curl",
 ];
 
 fn installed(pkg: &str) -> bool {
