@@ -9,6 +9,8 @@
 //! The same [`QemuConfig`] builds the command line for `cargo xtask run` (interactive) and
 //! for the tests, so both boot exactly the same machine.
 
+pub mod net;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};

@@ -155,7 +155,21 @@ fn now_ms() -> u64 {
 /// `gw=A|none`). Returns a line for the boot log.
 pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option<String> {
     for &(base, irq) in slots {
-        let Some(header) = NonNull::new(arch::phys_to_virt(base) as *mut VirtIOHeader) else {
+        let va = arch::phys_to_virt(base);
+        // Look at the device id (offset 8) before building a transport: dropping an
+        // `MmioTransport` resets its device, which would kill the already-running disk.
+        // SAFETY: `base` is a virtio-mmio slot from the device tree, mapped through the
+        // linear map; offsets 0 and 8 are the read-only magic and device-id registers.
+        let (magic, device_id) = unsafe {
+            (
+                core::ptr::read_volatile(va as *const u32),
+                core::ptr::read_volatile((va + 8) as *const u32),
+            )
+        };
+        if magic != 0x7472_6976 || device_id != 1 {
+            continue;
+        }
+        let Some(header) = NonNull::new(va as *mut VirtIOHeader) else {
             continue;
         };
         // SAFETY: `base` is a virtio-mmio slot from the device tree (0x200 bytes of device
