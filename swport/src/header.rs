@@ -249,9 +249,78 @@ pub fn generate() -> String {
         uptime_ns: "uint64_t", mem_total: "uint64_t", mem_free: "uint64_t", idle_ns: "uint64_t",
         nprocs: "uint32_t", ncpus: "uint32_t",
     });
+    net(&mut o);
     libc_checks(&mut o, consts);
     o.push_str("#endif /* _SWIFTOS_ABI_H */\n");
     o
+}
+
+/// The socket part of the ABI (`swiftos_abi::net`).
+fn net(o: &mut String) {
+    use swiftos_abi::net as n;
+    o.push_str("/* Sockets (IPv4 only), poll and the net_info/net_sockets records. */\n");
+    let u32s: &[(&str, u32)] = &[
+        ("AF_INET", n::AF_INET),
+        ("SOCK_STREAM", n::SOCK_STREAM),
+        ("SOCK_DGRAM", n::SOCK_DGRAM),
+        ("SOCK_NONBLOCK", n::SOCK_NONBLOCK),
+        ("SOCK_CLOEXEC", n::SOCK_CLOEXEC),
+        ("SOCK_TYPE_MASK", n::SOCK_TYPE_MASK),
+        ("IPPROTO_IP", n::IPPROTO_IP),
+        ("IPPROTO_TCP", n::IPPROTO_TCP),
+        ("IPPROTO_UDP", n::IPPROTO_UDP),
+        ("INADDR_ANY", n::INADDR_ANY),
+        ("INADDR_LOOPBACK", n::INADDR_LOOPBACK),
+        ("MSG_PEEK", n::MSG_PEEK),
+        ("MSG_DONTWAIT", n::MSG_DONTWAIT),
+        ("MSG_NOSIGNAL", n::MSG_NOSIGNAL),
+        ("SHUT_RD", n::SHUT_RD),
+        ("SHUT_WR", n::SHUT_WR),
+        ("SHUT_RDWR", n::SHUT_RDWR),
+        ("SOL_SOCKET", n::SOL_SOCKET),
+        ("SO_REUSEADDR", n::SO_REUSEADDR),
+        ("SO_TYPE", n::SO_TYPE),
+        ("SO_ERROR", n::SO_ERROR),
+        ("SO_SNDBUF", n::SO_SNDBUF),
+        ("SO_RCVBUF", n::SO_RCVBUF),
+        ("SO_KEEPALIVE", n::SO_KEEPALIVE),
+        ("SO_RCVTIMEO", n::SO_RCVTIMEO),
+        ("SO_SNDTIMEO", n::SO_SNDTIMEO),
+        ("TCP_NODELAY", n::TCP_NODELAY),
+        ("SOCKINFO_TCP", n::SOCKINFO_TCP),
+        ("SOCKINFO_UDP", n::SOCKINFO_UDP),
+    ];
+    for (name, v) in u32s {
+        define(o, &format!("SWIFTOS_{name}"), format!("0x{v:x}"));
+    }
+    let polls: &[(&str, i16)] = &[
+        ("POLLIN", n::POLLIN),
+        ("POLLPRI", n::POLLPRI),
+        ("POLLOUT", n::POLLOUT),
+        ("POLLERR", n::POLLERR),
+        ("POLLHUP", n::POLLHUP),
+        ("POLLNVAL", n::POLLNVAL),
+    ];
+    for (name, v) in polls {
+        define(o, &format!("SWIFTOS_{name}"), format!("0x{v:03x}"));
+    }
+    define(o, "SWIFTOS_POLL_MAX", n::POLL_MAX);
+    o.push('\n');
+    cstruct!(o, "swiftos_sockaddr_in", n::SockAddrIn, {
+        sin_family: "uint16_t", sin_port: "uint16_t", sin_addr: "uint32_t", sin_zero: "uint8_t[8]",
+    });
+    cstruct!(o, "swiftos_timeval", n::Timeval, { tv_sec: "int64_t", tv_usec: "int64_t" });
+    cstruct!(o, "swiftos_pollfd", n::PollFd, { fd: "int32_t", events: "int16_t", revents: "int16_t" });
+    cstruct!(o, "swiftos_net_info", n::NetInfo, {
+        addr: "uint8_t[4]", gateway: "uint8_t[4]", prefix_len: "uint8_t", up: "uint8_t",
+        mac: "uint8_t[6]", mtu: "uint32_t", _pad: "uint32_t", rx_packets: "uint64_t",
+        tx_packets: "uint64_t", rx_bytes: "uint64_t", tx_bytes: "uint64_t",
+        up_since: "struct swiftos_timespec",
+    });
+    cstruct!(o, "swiftos_sock_info", n::SockInfo, {
+        kind: "uint32_t", state: "uint32_t", local: "struct swiftos_sockaddr_in",
+        remote: "struct swiftos_sockaddr_in", recv_queue: "uint32_t", send_queue: "uint32_t",
+    });
 }
 
 /// Fields of `struct stat` whose offset and size newlib must share with the ABI.
@@ -336,7 +405,44 @@ mod tests {
         assert!(h.contains("_Static_assert(sizeof(struct swiftos_stat) == 104"));
         assert!(h.contains("_Static_assert(__builtin_offsetof(struct swiftos_stat, st_mtim) == 40"));
         assert!(h.contains("    char name[32];"));
+        assert!(h.contains("#define SWIFTOS_AF_INET 0x2"));
+        assert!(h.contains("_Static_assert(sizeof(struct swiftos_sockaddr_in) == 16"));
         assert_eq!(h, generate(), "deterministic");
+    }
+
+    /// The header must compile (its `_Static_assert`s hold) with the cross compiler, or the
+    /// host C compiler when the cross compiler is not installed.
+    #[test]
+    fn header_compiles_and_its_layout_asserts_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("swiftos")).unwrap();
+        std::fs::write(dir.path().join("swiftos/abi.h"), generate()).unwrap();
+        let src = dir.path().join("t.c");
+        std::fs::write(
+            &src,
+            "#include <swiftos/abi.h>\nint main(void) { return SWIFTOS_SYS_EXIT; }\n",
+        )
+        .unwrap();
+        let cc = ["aarch64-linux-gnu-gcc", "cc"]
+            .into_iter()
+            .find(|c| {
+                std::process::Command::new(c)
+                    .arg("--version")
+                    .output()
+                    .is_ok()
+            })
+            .expect("a C compiler (aarch64-linux-gnu-gcc or cc)");
+        let out = std::process::Command::new(cc)
+            .args(["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+            .arg(dir.path())
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]

@@ -384,7 +384,7 @@ fn build_in(
             .arg(stage.join("lib/crt0.o")),
     )?;
     let mut objs = Vec::new();
-    for name in ["start", "syscalls", "dirent"] {
+    for name in ["start", "syscalls", "dirent", "socket"] {
         let o = obj.join(format!("{name}.o"));
         r.run(
             &format!("compile {name}.c"),

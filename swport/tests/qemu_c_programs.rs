@@ -36,7 +36,7 @@ fn c_programs_and_lua_run_in_swiftos() {
     let work = tempfile::tempdir().unwrap();
     let cbin = work.path().join("cbin");
     std::fs::create_dir_all(&cbin).unwrap();
-    for prog in ["hello", "fileio"] {
+    for prog in ["hello", "fileio", "net"] {
         let st = Command::new(sysroot.cc())
             .args(["-O2", "-Wall", "-o"])
             .arg(cbin.join(prog))
@@ -82,6 +82,8 @@ fn c_programs_and_lua_run_in_swiftos() {
     );
     let out = g.run_within("fileio", t).unwrap();
     assert!(out.contains("fileio: ok"), "{out}");
+    let out = g.run_within("net", t).unwrap();
+    assert!(out.contains("net: ok"), "{out}");
     let out = g.run_within("lua -v", t).unwrap();
     assert!(
         out.contains("Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio"),

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <swiftos/abi.h>
+#include "glue.h"
 
-#undef errno
-extern int errno;
 
 struct __swiftos_dir {
 	int fd;
@@ -21,12 +20,7 @@ struct __swiftos_dir {
 
 static long getdents(int fd, void *buf, size_t len)
 {
-	register long x8 __asm__("x8") = SWIFTOS_SYS_GETDENTS;
-	register long x0 __asm__("x0") = fd;
-	register long x1 __asm__("x1") = (long)buf;
-	register long x2 __asm__("x2") = (long)len;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-	return x0;
+	return sc3(SWIFTOS_SYS_GETDENTS, fd, buf, len);
 }
 
 DIR *fdopendir(int fd)
@@ -55,7 +49,7 @@ struct dirent *readdir(DIR *d)
 	if (d->pos >= d->len) {
 		long n = getdents(d->fd, d->buf, sizeof d->buf);
 		if (n < 0) {
-			errno = (int)-n;
+			set_errno((int)-n);
 			return NULL;
 		}
 		if (n == 0 || (size_t)n > sizeof d->buf)
@@ -66,14 +60,14 @@ struct dirent *readdir(DIR *d)
 	const size_t hdr = sizeof(struct swiftos_dirent_header);
 	if (d->len - d->pos < hdr) {
 		d->pos = d->len;
-		errno = EIO;
+		set_errno(EIO);
 		return NULL;
 	}
 	struct swiftos_dirent_header h;
 	memcpy(&h, d->buf + d->pos, hdr);
 	if (h.reclen < hdr + h.namelen || h.reclen > d->len - d->pos) {
 		d->pos = d->len;
-		errno = EIO;
+		set_errno(EIO);
 		return NULL;
 	}
 	d->ent.d_ino = (ino_t)h.ino;

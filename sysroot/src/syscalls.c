@@ -26,51 +26,14 @@
 
 #define SWIFTOS_ABI_CHECK_LIBC 1
 #include <swiftos/abi.h>
+#include "glue.h"
 
 _Static_assert(sizeof(struct timespec) == sizeof(struct swiftos_timespec), "timespec");
 _Static_assert(sizeof(struct utsname) == sizeof(struct swiftos_utsname), "utsname");
 _Static_assert(sizeof(time_t) == 8 && sizeof(off_t) == 8, "64-bit time_t and off_t");
 
-#undef errno
-extern int errno;
 
-static inline long sc6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	/* The kernel preserves every register except x0. */
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	return x0;
-}
-#define sc0(n) sc6(n, 0, 0, 0, 0, 0, 0)
-#define sc1(n, a) sc6(n, (long)(a), 0, 0, 0, 0, 0)
-#define sc2(n, a, b) sc6(n, (long)(a), (long)(b), 0, 0, 0, 0)
-#define sc3(n, a, b, c) sc6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define sc4(n, a, b, c, d) sc6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-/* Turn a raw result into the C convention: -1 with errno set, or the value. */
-static long ret(long r)
-{
-	if (r < 0 && r >= -SWIFTOS_ERRNO_MAX) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
-}
-
-static long fail(int e)
-{
-	errno = e;
-	return -1;
-}
 
 /* Length of a path argument, or -1 (EFAULT/ENAMETOOLONG). */
 static long path_len(const char *p)
@@ -121,7 +84,7 @@ int _isatty(int fd)
 {
 	long r = sc1(SWIFTOS_SYS_ISATTY, fd);
 	if (r < 0) {
-		errno = (int)-r;
+		set_errno((int)-r);
 		return 0;
 	}
 	return 1;
@@ -179,13 +142,13 @@ char *getcwd(char *buf, size_t size)
 		allocated = 1;
 	}
 	if (size == 0) {
-		errno = EINVAL;
+		set_errno(EINVAL);
 		return NULL;
 	}
 	long r = ret(sc2(SWIFTOS_SYS_GETCWD, buf, size - 1));
 	if (r < 0 || (size_t)r >= size) {
 		if (r >= 0)
-			errno = ERANGE;
+			set_errno(ERANGE);
 		if (allocated)
 			free(buf);
 		return NULL;
@@ -216,7 +179,7 @@ int truncate(const char *path, off_t len)
 	int r = ftruncate(fd, len);
 	int e = errno;
 	_close(fd);
-	errno = e;
+	set_errno(e);
 	return r;
 }
 
@@ -298,7 +261,7 @@ void *_sbrk(ptrdiff_t incr)
 	if (cur == 0) {
 		long r = sc1(SWIFTOS_SYS_BRK, 0);
 		if (r < 0 && r >= -SWIFTOS_ERRNO_MAX) {
-			errno = ENOMEM;
+			set_errno(ENOMEM);
 			return (void *)-1;
 		}
 		cur = (uintptr_t)r;
@@ -308,12 +271,12 @@ void *_sbrk(ptrdiff_t incr)
 		return (void *)old;
 	uintptr_t want = old + (uintptr_t)incr;
 	if ((incr > 0 && want < old) || (incr < 0 && want > old)) {
-		errno = ENOMEM;
+		set_errno(ENOMEM);
 		return (void *)-1;
 	}
 	long r = sc1(SWIFTOS_SYS_BRK, want);
 	if ((r < 0 && r >= -SWIFTOS_ERRNO_MAX) || (uintptr_t)r != want) {
-		errno = ENOMEM;
+		set_errno(ENOMEM);
 		return (void *)-1;
 	}
 	cur = want;
@@ -323,12 +286,12 @@ void *_sbrk(ptrdiff_t incr)
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (!(flags & MAP_ANONYMOUS) || fd != -1 || off != 0) {
-		errno = ENODEV;
+		set_errno(ENODEV);
 		return MAP_FAILED;
 	}
 	long r = sc4(SWIFTOS_SYS_MMAP, addr, len, prot, flags);
 	if (r < 0 && r >= -SWIFTOS_ERRNO_MAX) {
-		errno = (int)-r;
+		set_errno((int)-r);
 		return MAP_FAILED;
 	}
 	return (void *)r;

@@ -46,6 +46,9 @@ int main(void)
 	CHECK(close(fd) == 0);
 	CHECK(open("/tmp/does-not-exist", O_RDONLY) == -1 && errno == ENOENT);
 	CHECK(mkdir("/tmp/fileio-dir", 0755) == 0);
+	errno = 0;
+	CHECK(mkdir("/tmp/fileio-dir", 0755) == -1 && errno == EEXIST);
+	CHECK(getcwd(NULL, 0) != NULL);
 	CHECK(rename(path, "/tmp/fileio-dir/moved.txt") == 0);
 	DIR *d = opendir("/tmp/fileio-dir");
 	CHECK(d != NULL);
