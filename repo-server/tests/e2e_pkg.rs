@@ -74,7 +74,11 @@ fn start_nginx(www: &Path, dir: &Path) -> Nginx {
              http {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n\
                fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n\
                include /etc/nginx/mime.types;\n  sendfile on;\n\
-               server {{ listen 127.0.0.1:{port}; root {www}; autoindex off; }}\n}}\n",
+               server {{ listen 127.0.0.1:{port}; root {www}; autoindex off;\n\
+                 location = /metadata/timestamp.json {{ add_header Cache-Control \"no-cache\"; }}\n\
+                 location ~ ^/metadata/[0-9]+\\.(root|snapshot|targets)\\.json$ {{ add_header Cache-Control \"public, max-age=31536000, immutable\"; }}\n\
+                 location ~ \"/[0-9a-f]{{64}}\\.[^/]+$\" {{ add_header Cache-Control \"public, max-age=31536000, immutable\"; }}\n\
+               }}\n}}\n",
             www = www.display()
         ),
     )
@@ -150,6 +154,17 @@ fn pkg_installs_through_repo_server_and_nginx() {
         root_key: Some(p.keys.join("root.pub")),
         ..Default::default()
     };
+    // The cache rules of docs/OPERATIONS_GUIDE.md's nginx block match repo-server's.
+    let http = reqwest::blocking::Client::new();
+    for path in ["/metadata/timestamp.json", "/metadata/1.root.json"] {
+        let cc = |base: &str| {
+            http.get(format!("{base}{path}")).send().unwrap().headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(cc(&server.base), cc(&nginx.base), "{path}");
+    }
     for (who, base) in [("repo-server", &server.base), ("nginx", &nginx.base)] {
         let rep = catalog_hosted::verify_url(base, &opts).unwrap();
         assert!(rep.is_ok(), "{who}: {:?}", rep.problems);

@@ -16,5 +16,5 @@ pub use catalog_repo::Expiry;
 pub use error::HostedError;
 pub use keys::{generate_keys, PublisherKeys};
 pub use layout::{HostedRepo, HOSTED_REPO_JSON, REPO_ROOT_PUB};
-pub use publish::{publish, PublishOptions, Published};
+pub use publish::{publish, rotate_keys, PublishOptions, Published};
 pub use verify::{verify_url, Problem, VerifyOptions, VerifyReport};

@@ -187,15 +187,42 @@ fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, H
 /// are left alone; a package whose name and version are published with different bytes is
 /// refused (bump its version).
 pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
-    check_label("repository name", &opts.name)?;
-    check_label("channel", &opts.channel)?;
-    let now = opts.now.unwrap_or_else(|| {
+    let keys = PublisherKeys::load(&opts.keys)?;
+    let candidates = read_candidates(&opts.packages, &keys)?;
+    publish_candidates(opts, &keys, &candidates)
+}
+
+fn now_or(now: Option<i64>) -> i64 {
+    now.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
-    });
-    let keys = PublisherKeys::load(&opts.keys)?;
-    let candidates = read_candidates(&opts.packages, &keys)?;
+    })
+}
+
+/// Rotate the keys of the published root `out` from `old_keys` to `new_keys`: root version
+/// N+1 listing the new keys, signed by the old and the new root key (clients follow it from
+/// any earlier root), then a publication signed by the new keys. `repo-root.pub` keeps the
+/// key of `1.root.json`, where clients start their chain; the new root key is listed in
+/// `hosted-repo.json` as a package key.
+pub fn rotate_keys(opts: &PublishOptions, old_keys: &Path) -> Result<Published, HostedError> {
+    let old = PublisherKeys::load(old_keys)?;
+    let new = PublisherKeys::load(&opts.keys)?;
+    let now = now_or(opts.now);
+    let mut repo = Repository::open(&opts.out, opts.expiry)?;
+    repo.rotate_root(&new.root_spec(), &[&old.root, &new.root], now)?;
+    drop(repo);
+    publish_candidates(opts, &new, &[])
+}
+
+fn publish_candidates(
+    opts: &PublishOptions,
+    keys: &PublisherKeys,
+    candidates: &[Candidate],
+) -> Result<Published, HostedError> {
+    check_label("repository name", &opts.name)?;
+    check_label("channel", &opts.channel)?;
+    let now = now_or(opts.now);
 
     let out = &opts.out;
     let created = !out.join(METADATA_DIR).join("root.json").exists();
@@ -251,7 +278,7 @@ pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
     let targets_dir = out.join(TARGETS_DIR);
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
-    for c in &candidates {
+    for c in candidates {
         let facts = package_facts(&c.manifest);
         let target = package_target(&facts.name, &facts.version);
         let digest = sha256_hex(&c.bytes);
@@ -303,6 +330,16 @@ pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
             manifest: inspected.manifest,
         });
     }
+    // The pinned key is the first root's: clients start their chain at 1.root.json.
+    let pin_path = out.join(REPO_ROOT_PUB);
+    let pinned = if pin_path.exists() {
+        swpkg::read_public_key(&pin_path).map_err(|e| HostedError::Output {
+            path: out.clone(),
+            reason: format!("{REPO_ROOT_PUB} is unreadable: {e}"),
+        })?
+    } else {
+        crate::keys::verifying_key(&keys.root)
+    };
     let hosted = HostedRepo {
         format: HOSTED_FORMAT,
         name: opts.name.clone(),
@@ -312,9 +349,11 @@ pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
         packages: format!("{TARGETS_DIR}/{PACKAGES_SUBDIR}/"),
         consistent_snapshot: true,
         root_key: REPO_ROOT_PUB.into(),
-        root_keyid: keys.root.keyid(),
-        package_keys: keys.package_keys[1..]
+        root_keyid: catalog_core::Key::ed25519(pinned.as_bytes()).keyid(),
+        package_keys: keys
+            .package_keys
             .iter()
+            .filter(|k| **k != pinned)
             .map(|k| hex::encode(k.as_bytes()))
             .collect(),
         compatibility: Compatibility {
@@ -331,13 +370,10 @@ pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
     let mut hosted_json = serde_json::to_vec_pretty(&hosted)?;
     hosted_json.push(b'\n');
     write_atomic(&out.join(HOSTED_REPO_JSON), &hosted_json)?;
-    write_atomic(
-        &out.join(REPO_ROOT_PUB),
-        swpkg_core::format_public_key(&crate::keys::verifying_key(&keys.root)).as_bytes(),
-    )?;
+    write_atomic(&pin_path, swpkg_core::format_public_key(&pinned).as_bytes())?;
 
     // Metadata last; catalog-repo writes timestamp.json after everything it pins.
-    let signer_set = SignerSet::new(&keys);
+    let signer_set = SignerSet::new(keys);
     repo.publish(&signer_set.signers(), now)?;
     let snapshot_version = read_version(&out.join(METADATA_DIR).join("snapshot.json"))?;
     let timestamp_version = read_version(&out.join(METADATA_DIR).join("timestamp.json"))?;

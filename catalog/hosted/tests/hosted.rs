@@ -514,3 +514,53 @@ fn verify_url_survives_garbage_and_refuses_bad_urls() {
         .unwrap()
         .is_ok());
 }
+
+#[test]
+fn key_rotation_keeps_old_clients_and_new_clients_working() {
+    let f = Fixture::new();
+    f.package("libgreet", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let first_pub = read(&f.out.join("repo-root.pub"));
+    let new_keys = f.work.join("newkeys");
+    catalog_hosted::generate_keys(&new_keys).unwrap();
+    let mut o = f.opts();
+    o.keys = new_keys.clone();
+    f.clear_incoming();
+    let p = catalog_hosted::rotate_keys(&o, &f.keys).unwrap();
+    assert_eq!(p.root_version, 2);
+    assert!(f.out.join("metadata/2.root.json").is_file());
+    assert_eq!(
+        read(&f.out.join("repo-root.pub")),
+        first_pub,
+        "clients still start at 1.root.json"
+    );
+    // The old keys can no longer publish; the new ones can, with packages signed by the new root.
+    assert!(publish(&f.opts()).is_err());
+    f.package(
+        "hello",
+        "2.0.0",
+        &[("libgreet", "^1")],
+        Some(&new_keys.join("root.key")),
+    );
+    let p = publish(&o).unwrap();
+    assert_eq!(p.added, ["packages/hello-2.0.0.swpkg"]);
+    let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
+    assert_eq!(
+        hosted.package_keys.len(),
+        1,
+        "the new root key signs packages"
+    );
+    let base = serve(f.out.clone());
+    let opts = VerifyOptions {
+        root_key: Some(f.keys.join("root.pub")),
+        ..VerifyOptions::default()
+    };
+    let rep = verify_url(&base, &opts).unwrap();
+    assert!(rep.is_ok(), "{:?}", rep.problems);
+    assert_eq!(
+        rep.versions.unwrap()[0],
+        2,
+        "the client followed the rotation"
+    );
+    assert_eq!(rep.packages_ok, 2);
+}
