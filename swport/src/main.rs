@@ -107,6 +107,8 @@ enum SysrootCmd {
     },
     /// Print the content hash of the sysroot inputs.
     Hash,
+    /// Delete cached sysroots other than the current one (and abandoned build directories).
+    Gc,
 }
 
 fn main() -> Result<()> {
@@ -167,6 +169,11 @@ fn main() -> Result<()> {
                     }
                 }
                 SysrootCmd::Hash => println!("{}", sysroot::input_hash(&cfg)?),
+                SysrootCmd::Gc => {
+                    for p in sysroot::gc(&cfg)? {
+                        println!("removed {}", p.display());
+                    }
+                }
             }
         }
     }

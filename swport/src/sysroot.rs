@@ -241,6 +241,26 @@ pub fn build(cfg: &SysrootConfig, log: &mut dyn FnMut(&str)) -> Result<Sysroot, 
     }
 }
 
+/// Remove every cached sysroot except the current one, and abandoned build directories.
+/// Returns the removed paths.
+pub fn gc(cfg: &SysrootConfig) -> Result<Vec<PathBuf>, SysrootError> {
+    let keep = input_hash(cfg)?;
+    let root = cfg.cache_dir.join("sysroot");
+    let mut removed = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&root) else {
+        return Ok(removed);
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() && e.file_name().to_string_lossy() != keep {
+            std::fs::remove_dir_all(&p).map_err(io(&p))?;
+            removed.push(p);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 struct Runner {
     log: PathBuf,
 }

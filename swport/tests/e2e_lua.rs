@@ -93,3 +93,37 @@ fn repo_fixture_verifies_with_the_catalog_client() {
     let index = Index::from_targets(c.targets().unwrap(), &Compat::swiftos()).unwrap();
     assert_eq!(index.search("lua").len(), 1);
 }
+
+#[test]
+#[ignore = "needs the sysroot (built on first use) and the Lua source"]
+fn a_failing_build_names_the_step_and_the_log() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::os::unix::fs::symlink(real.join("sysroot"), root.join("sysroot")).unwrap();
+    let lua = std::fs::read_to_string(real.join("ports/lua/recipe.toml")).unwrap();
+    let start = lua.find("[build]").unwrap();
+    let end = lua.find("[package]").unwrap();
+    let broken = format!(
+        "{}[build]\ntemplate = \"script\"\nscript = \"echo compiling; echo 'error: no compiler today' >&2; exit 3\"\n\n{}",
+        &lua[..start],
+        &lua[end..]
+    )
+    .replace("name = \"lua\"", "name = \"broken\"");
+    std::fs::create_dir_all(root.join("ports/broken")).unwrap();
+    std::fs::write(root.join("ports/broken/recipe.toml"), broken).unwrap();
+
+    let mut env = PortEnv::new(root);
+    env.cache = real.join(".cache");
+    env.progress = false;
+    let err = port::build(&env, "broken").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("port broken: step `script` failed"), "{msg}");
+    let log = match err {
+        port::PortError::Step { log, .. } => log,
+        other => panic!("{other}"),
+    };
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("error: no compiler today"), "{text}");
+    std::fs::remove_dir_all(env.work_dir("broken")).unwrap();
+}
