@@ -8,7 +8,9 @@
 extern crate alloc;
 
 pub mod cache;
+pub mod conf;
 pub mod wire;
 
 pub use cache::{Cache, Cached};
+pub use conf::ResolvConf;
 pub use wire::{build_query, parse_response, Answer, DnsError};

@@ -52,19 +52,7 @@ impl fmt::Display for Ip {
     }
 }
 
-/// Parse a dotted-quad IPv4 address (exactly four decimal octets).
-pub fn parse_ipv4(s: &str) -> Option<[u8; 4]> {
-    let mut out = [0u8; 4];
-    let mut parts = s.split('.');
-    for o in out.iter_mut() {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        *o = p.parse().ok()?;
-    }
-    parts.next().is_none().then_some(out)
-}
+pub use swiftos_dns::conf::parse_ipv4;
 
 /// Issue a network call whose pointer arguments were all derived, right before the call, from
 /// references or slices that outlive it, each paired with its exact length.
@@ -450,9 +438,8 @@ impl fmt::Display for ResolveError {
     }
 }
 
-/// Resolver settings from `/etc/resolv.conf`:
-/// `nameserver A.B.C.D[:PORT]` lines, `port N` (default port for the servers), and
-/// `options timeout:SECONDS attempts:N`.
+/// Resolver settings from `/etc/resolv.conf` (format: [`swiftos_dns::conf`]), with the
+/// servers as socket addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvConf {
     pub servers: Vec<SocketAddr>,
@@ -462,57 +449,15 @@ pub struct ResolvConf {
 
 impl ResolvConf {
     pub fn parse(text: &str) -> ResolvConf {
-        let mut servers: Vec<(Option<u16>, [u8; 4])> = Vec::new();
-        let mut port = 53u16;
-        let mut timeout_ms = 2000;
-        let mut attempts = 2;
-        for line in text.lines() {
-            let line = line.split(['#', ';']).next().unwrap_or("");
-            let mut w = line.split_whitespace();
-            match w.next() {
-                Some("nameserver") => {
-                    if let Some(s) = w.next() {
-                        if let Some(sa) = SocketAddr::parse(s) {
-                            servers.push((Some(sa.port), sa.ip));
-                        } else if let Some(ip) = parse_ipv4(s) {
-                            let p = match (w.next(), w.next()) {
-                                (Some("port"), Some(p)) => p.parse().ok(),
-                                _ => None,
-                            };
-                            servers.push((p, ip));
-                        }
-                    }
-                }
-                Some("port") => {
-                    if let Some(p) = w.next().and_then(|p| p.parse().ok()) {
-                        port = p;
-                    }
-                }
-                Some("options") => {
-                    for o in w {
-                        if let Some(v) = o
-                            .strip_prefix("timeout:")
-                            .and_then(|v| v.parse::<u64>().ok())
-                        {
-                            timeout_ms = v.clamp(1, 30) * 1000;
-                        } else if let Some(v) = o
-                            .strip_prefix("attempts:")
-                            .and_then(|v| v.parse::<u32>().ok())
-                        {
-                            attempts = v.clamp(1, 5);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
+        let c = swiftos_dns::ResolvConf::parse(text);
         ResolvConf {
-            servers: servers
+            servers: c
+                .servers
                 .into_iter()
-                .map(|(p, ip)| SocketAddr::new(ip, p.unwrap_or(port)))
+                .map(|(ip, port)| SocketAddr::new(ip, port))
                 .collect(),
-            timeout_ms,
-            attempts,
+            timeout_ms: c.timeout_ms,
+            attempts: c.attempts,
         }
     }
 }
