@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -22,6 +23,78 @@ use crate::rules::{
 
 /// Read buffer of a file body.
 const CHUNK: usize = 64 << 10;
+/// Files up to this size are read in one go with the open (one blocking-pool trip per request).
+const SMALL_FILE: u64 = 256 << 10;
+
+/// The outcome of resolving and opening a request path.
+enum Opened {
+    File {
+        file: std::fs::File,
+        meta: Box<std::fs::Metadata>,
+        name: String,
+        small: Option<Vec<u8>>,
+    },
+    Missing,
+    NoListing,
+    Escapes(PathBuf),
+    Denied,
+    AddSlash,
+}
+
+/// Resolve `segments` under the canonical `root` (symlinks resolved; the result must stay
+/// inside), map a directory to its `index.html`, open and stat the file, and read it whole if
+/// it is small and a body is wanted.
+fn open_file(root: &Path, segments: &[String], trailing: bool, want_body: bool) -> Opened {
+    use std::io::Read as _;
+    let mut path = root.to_path_buf();
+    for s in segments {
+        path.push(s);
+    }
+    let Ok(mut canon) = std::fs::canonicalize(&path) else {
+        return Opened::Missing;
+    };
+    if !canon.starts_with(root) {
+        return Opened::Escapes(canon);
+    }
+    let mut name = segments.last().cloned().unwrap_or_default();
+    if canon.is_dir() {
+        let index = canon.join("index.html");
+        if !index.is_file() {
+            return Opened::NoListing;
+        }
+        if !trailing {
+            return Opened::AddSlash;
+        }
+        canon = index;
+        name = "index.html".into();
+    } else if trailing {
+        return Opened::Missing;
+    }
+    let mut file = match std::fs::File::open(&canon) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Opened::Denied,
+        Err(_) => return Opened::Missing,
+    };
+    let meta = match file.metadata() {
+        Ok(m) if m.is_file() => m,
+        _ => return Opened::Missing,
+    };
+    let small = if want_body && meta.len() <= SMALL_FILE {
+        let mut buf = Vec::with_capacity(meta.len() as usize);
+        match (&mut file).take(meta.len()).read_to_end(&mut buf) {
+            Ok(n) if n as u64 == meta.len() => Some(buf),
+            _ => return Opened::Missing,
+        }
+    } else {
+        None
+    };
+    Opened::File {
+        file,
+        meta: Box::new(meta),
+        name,
+        small,
+    }
+}
 
 /// Start-up failures, each saying what to do.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +189,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    // delayed ACKs cost ~40 ms per keep-alive request.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -200,52 +280,39 @@ async fn respond(state: &ServerState, method: &Method, raw: &str, h: &HeaderMap)
         }
         Err(PathRefusal::Forbidden) => return simple(StatusCode::FORBIDDEN, "403 forbidden path"),
     };
-    let mut file_path = state.root.clone();
-    for s in &segments {
-        file_path.push(s);
-    }
-    // Resolve symlinks and insist the result stays inside the root.
-    let canon = match tokio::fs::canonicalize(&file_path).await {
-        Ok(c) => c,
-        Err(_) => return simple(StatusCode::NOT_FOUND, "404 not found"),
-    };
-    if !canon.starts_with(&state.root) {
-        tracing::warn!(path = raw, target = %canon.display(), "refused: symlink leaves the root");
-        return simple(StatusCode::FORBIDDEN, "403 forbidden path");
-    }
-    let mut canon = canon;
-    let mut name = segments.last().cloned().unwrap_or_default();
-    if canon.is_dir() {
-        // No listings; a directory with an index.html shows that page.
-        let index = canon.join("index.html");
-        if !index.is_file() {
+    let root = state.root.clone();
+    let want_body = method == Method::GET;
+    // One trip to the blocking pool for resolve + open + stat (+ read, for small files).
+    let opened =
+        tokio::task::spawn_blocking(move || open_file(&root, &segments, trailing, want_body))
+            .await
+            .unwrap_or(Opened::Missing);
+    let (file, meta, name, small) = match opened {
+        Opened::File {
+            file,
+            meta,
+            name,
+            small,
+        } => (file, meta, name, small),
+        Opened::Missing => return simple(StatusCode::NOT_FOUND, "404 not found"),
+        Opened::NoListing => {
             return simple(
                 StatusCode::NOT_FOUND,
                 "404 not found (directory listings are off)",
-            );
+            )
         }
-        if !trailing {
+        Opened::Escapes(target) => {
+            tracing::warn!(path = raw, target = %target.display(), "refused: symlink leaves the root");
+            return simple(StatusCode::FORBIDDEN, "403 forbidden path");
+        }
+        Opened::Denied => return simple(StatusCode::FORBIDDEN, "403 forbidden"),
+        Opened::AddSlash => {
             let mut r = simple(StatusCode::MOVED_PERMANENTLY, "301 moved");
             if let Ok(v) = HeaderValue::from_str(&format!("{raw}/")) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
             return r;
         }
-        canon = index;
-        name = "index.html".into();
-    } else if trailing {
-        return simple(StatusCode::NOT_FOUND, "404 not found");
-    }
-    let mut file = match tokio::fs::File::open(&canon).await {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return simple(StatusCode::FORBIDDEN, "403 forbidden")
-        }
-        Err(_) => return simple(StatusCode::NOT_FOUND, "404 not found"),
-    };
-    let meta = match file.metadata().await {
-        Ok(m) if m.is_file() => m,
-        _ => return simple(StatusCode::NOT_FOUND, "404 not found"),
     };
     let len = meta.len();
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
@@ -308,7 +375,14 @@ async fn respond(state: &ServerState, method: &Method, raw: &str, h: &HeaderMap)
     put(&mut headers, header::CONTENT_LENGTH, &count.to_string());
     let body = if method == Method::HEAD {
         Body::empty()
+    } else if let Some(bytes) = small {
+        let (a, b) = (start as usize, (start + count) as usize);
+        match bytes.get(a..b) {
+            Some(part) => Body::from(part.to_vec()),
+            None => return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 the file changed"),
+        }
     } else {
+        let mut file = tokio::fs::File::from_std(file);
         if start > 0 && file.seek(SeekFrom::Start(start)).await.is_err() {
             return simple(
                 StatusCode::INTERNAL_SERVER_ERROR,
