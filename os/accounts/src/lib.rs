@@ -1,18 +1,26 @@
-//! The SwiftOS account database: `/etc/passwd` and `/etc/group` line formats, salted PBKDF2
-//! password hashes and the per-account capability policy.
+//! The SwiftOS account database: `/etc/passwd`, `/etc/shadow` and `/etc/group` line formats,
+//! salted PBKDF2 password hashes and the per-account capability policy.
 //!
 //! Portable `no_std + alloc`: `console-login`, `id` and `chown` use it on the target, the host
 //! `mkpasswd` tool and the tests use it on the host.
 //!
-//! # `/etc/passwd`
+//! # `/etc/passwd` (world-readable)
 //! One account per line, seven `:`-separated fields; `#` starts a comment line, blank lines are
 //! ignored:
 //! ```text
 //! name:uid:gid:home:shell:caps:hash
-//! user:1000:1000:/tmp:/bin/sh:capFsRead,capTmpWrite,capNet:pbkdf2-sha256$2000$<salt hex>$<hash hex>
+//! user:1000:1000:/tmp:/bin/sh:capFsRead,capTmpWrite,capNet:x
 //! ```
 //! `caps` is a comma-separated list of names from [`swiftos_abi::Caps::NAMES`] (or `-` for
-//! none). `hash` is `pbkdf2-sha256$ITERATIONS$SALT$HASH` (hex), or `!` for a locked account.
+//! none). `hash` is `x` when the hash is kept in `/etc/shadow` (the normal case), `!` for a
+//! locked account, or (legacy, not recommended: the file is world-readable) the hash itself.
+//!
+//! # `/etc/shadow` (root only, mode 0600)
+//! `name:hash` per line, `hash` being `pbkdf2-sha256$ITERATIONS$SALT$HASH` (hex) or `!`:
+//! ```text
+//! user:pbkdf2-sha256$2000$<salt hex>$<hash hex>
+//! ```
+//! [`Accounts::with_shadow`] joins the two; an `x` account without a shadow line is locked.
 //!
 //! # `/etc/group`
 //! `name:gid` per line (further fields are ignored).
@@ -38,6 +46,12 @@ pub const HASH_LEN: usize = 32;
 pub const SCHEME: &str = "pbkdf2-sha256";
 /// Longest accepted account or group name.
 pub const MAX_NAME_LEN: usize = 32;
+/// The `/etc/passwd` hash field meaning "see `/etc/shadow`".
+pub const SHADOWED: &str = "x";
+/// Where the world-readable account list lives.
+pub const PASSWD_PATH: &str = "/etc/passwd";
+/// Where the password hashes live (owner root, mode 0600).
+pub const SHADOW_PATH: &str = "/etc/shadow";
 
 /// Why an account or group line was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +85,9 @@ pub enum ParseError {
 pub enum PasswordHash {
     /// No password can log in.
     Locked,
+    /// `x` in `/etc/passwd`: the hash is in `/etc/shadow`. Verifies nothing until
+    /// [`Accounts::with_shadow`] replaces it.
+    Shadowed,
     /// PBKDF2-HMAC-SHA256.
     Pbkdf2 {
         iterations: u32,
@@ -94,7 +111,7 @@ impl PasswordHash {
     /// Check a password in constant time (with respect to the stored hash).
     pub fn verify(&self, password: &[u8]) -> bool {
         match self {
-            PasswordHash::Locked => false,
+            PasswordHash::Locked | PasswordHash::Shadowed => false,
             PasswordHash::Pbkdf2 {
                 iterations,
                 salt,
@@ -107,8 +124,16 @@ impl PasswordHash {
         }
     }
 
-    /// Parse the `hash` field; `None` when malformed.
+    /// Parse the `hash` field of `/etc/passwd` (which may be `x`); `None` when malformed.
     pub fn parse(s: &str) -> Option<PasswordHash> {
+        if s == SHADOWED {
+            return Some(PasswordHash::Shadowed);
+        }
+        PasswordHash::parse_stored(s)
+    }
+
+    /// Parse a stored hash (an `/etc/shadow` hash field: `x` is not allowed there).
+    pub fn parse_stored(s: &str) -> Option<PasswordHash> {
         if s == "!" || s == "*" {
             return Some(PasswordHash::Locked);
         }
@@ -141,6 +166,7 @@ impl PasswordHash {
     pub fn to_field(&self) -> String {
         match self {
             PasswordHash::Locked => String::from("!"),
+            PasswordHash::Shadowed => String::from(SHADOWED),
             PasswordHash::Pbkdf2 {
                 iterations,
                 salt,
@@ -208,6 +234,90 @@ impl Account {
         );
         s
     }
+
+    /// The account split for the two files: its `/etc/passwd` line with `x` in the hash field,
+    /// and its `/etc/shadow` line `name:hash` (both without the newline).
+    pub fn to_shadowed_lines(&self) -> (String, String) {
+        let passwd = Account {
+            password: PasswordHash::Shadowed,
+            ..self.clone()
+        }
+        .to_line();
+        let shadow = ShadowEntry {
+            name: self.name.clone(),
+            password: match &self.password {
+                PasswordHash::Shadowed => PasswordHash::Locked,
+                p => p.clone(),
+            },
+        }
+        .to_line();
+        (passwd, shadow)
+    }
+}
+
+/// One `/etc/shadow` line: an account name and its password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowEntry {
+    pub name: String,
+    pub password: PasswordHash,
+}
+
+impl ShadowEntry {
+    /// Serialise as one `/etc/shadow` line (without the newline).
+    pub fn to_line(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(s, "{}:{}", self.name, self.password.to_field());
+        s
+    }
+}
+
+/// Parse one `/etc/shadow` line (`line` is its number, for error messages).
+pub fn parse_shadow_line(line: usize, text: &str) -> Result<ShadowEntry, ParseError> {
+    let fields: Vec<&str> = text.split(':').collect();
+    if fields.len() != 2 {
+        return Err(ParseError::FieldCount {
+            line,
+            expected: 2,
+            found: fields.len(),
+        });
+    }
+    if !valid_name(fields[0]) {
+        return Err(ParseError::BadName {
+            line,
+            name: String::from(fields[0]),
+        });
+    }
+    let password = PasswordHash::parse_stored(fields[1]).ok_or(ParseError::BadHash { line })?;
+    Ok(ShadowEntry {
+        name: String::from(fields[0]),
+        password,
+    })
+}
+
+/// Parse a whole `/etc/shadow`. Any malformed line or duplicate name rejects the file.
+pub fn parse_shadow(text: &str) -> Result<Vec<ShadowEntry>, ParseError> {
+    let mut out: Vec<ShadowEntry> = Vec::new();
+    for (n, l) in data_lines(text) {
+        let e = parse_shadow_line(n, l)?;
+        if out.iter().any(|x| x.name == e.name) {
+            return Err(ParseError::Duplicate {
+                line: n,
+                name: e.name,
+            });
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// Serialise shadow entries back to file text (trailing newline).
+pub fn shadow_to_text(entries: &[ShadowEntry]) -> String {
+    let mut s = String::new();
+    for e in entries {
+        s.push_str(&e.to_line());
+        s.push('\n');
+    }
+    s
 }
 
 /// One group.
@@ -367,6 +477,22 @@ impl Accounts {
             s.push('\n');
         }
         s
+    }
+
+    /// Fill in the hashes of `x` accounts from `/etc/shadow` entries. An `x` account without a
+    /// shadow line becomes locked; shadow lines for unknown accounts are ignored; accounts with
+    /// a hash of their own in `/etc/passwd` keep it.
+    pub fn with_shadow(mut self, shadow: &[ShadowEntry]) -> Accounts {
+        for a in &mut self.accounts {
+            if a.password == PasswordHash::Shadowed {
+                a.password = shadow
+                    .iter()
+                    .find(|e| e.name == a.name)
+                    .map(|e| e.password.clone())
+                    .unwrap_or(PasswordHash::Locked);
+            }
+        }
+        self
     }
 
     pub fn by_name(&self, name: &str) -> Option<&Account> {
@@ -601,12 +727,86 @@ mod tests {
         assert_eq!(parse_caps("capNet,capBogus"), Err("capBogus".into()));
     }
 
+    #[test]
+    fn shadow_lines() {
+        let a = sample();
+        let (passwd, shadow) = a.to_shadowed_lines();
+        assert_eq!(passwd, "user:1000:1000:/tmp:/bin/sh:capFsRead,capNet:x");
+        assert!(shadow.starts_with("user:pbkdf2-sha256$10$"), "{shadow}");
+        let db = Accounts::parse(&passwd).unwrap();
+        assert_eq!(db.accounts[0].password, PasswordHash::Shadowed);
+        // Without the shadow file nobody can log in.
+        assert!(db.authenticate("user", b"secret").is_none());
+        let sh = parse_shadow(&alloc::format!("# hashes\n{shadow}\n")).unwrap();
+        assert_eq!(sh[0].to_line(), shadow);
+        assert_eq!(parse_shadow(&shadow_to_text(&sh)).unwrap(), sh);
+        let joined = db.clone().with_shadow(&sh);
+        assert_eq!(joined.accounts[0], a);
+        assert!(joined.authenticate("user", b"secret").is_some());
+        // An `x` account without a shadow line is locked; stray shadow lines are ignored.
+        let other = parse_shadow("guest:!\nnobody:!\n").unwrap();
+        let locked = db.clone().with_shadow(&other);
+        assert_eq!(locked.accounts[0].password, PasswordHash::Locked);
+        assert!(locked.authenticate("user", b"secret").is_none());
+        // A legacy inline hash in /etc/passwd is kept (shadow does not override it).
+        let inline = Accounts::parse(&a.to_line()).unwrap().with_shadow(&other);
+        assert!(inline.authenticate("user", b"secret").is_some());
+    }
+
+    #[test]
+    fn malformed_shadow_is_rejected() {
+        let good = sample().to_shadowed_lines().1;
+        let cases: &[&str] = &[
+            "user",
+            "user:x",
+            "user:",
+            "User:!",
+            ":!",
+            "user:!:extra",
+            "user:pbkdf2-sha256$10$zz$00",
+            "user:md5$10$00$00",
+        ];
+        for c in cases {
+            assert!(parse_shadow_line(1, c).is_err(), "accepted {c:?}");
+            assert!(parse_shadow(c).is_err(), "accepted file {c:?}");
+        }
+        for i in 0..good.len() {
+            let _ = parse_shadow(&good[..i]);
+        }
+        assert!(parse_shadow_line(1, &good[..good.len() - 1]).is_err());
+        assert!(matches!(
+            parse_shadow("user:!\nuser:!\n"),
+            Err(ParseError::Duplicate { line: 2, .. })
+        ));
+        let mut x: u32 = 777;
+        for _ in 0..2000 {
+            let mut s = String::new();
+            for _ in 0..(x % 60) {
+                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                s.push(b":$,0a-!x\n#9Ff*"[(x >> 16) as usize % 14] as char);
+            }
+            let _ = parse_shadow(&s);
+        }
+    }
+
     /// The seeded base-image accounts verify with their documented passwords and follow the
-    /// documented policy (see `os/base/etc/passwd`).
+    /// documented policy (see `os/base/etc/passwd` and `os/base/etc/shadow`).
     #[test]
     fn base_image_accounts() {
         let text = include_str!("../../base/etc/passwd");
-        let db = Accounts::parse(text).unwrap();
+        let plain = Accounts::parse(text).unwrap();
+        // No hash in the world-readable file: every account defers to /etc/shadow.
+        for a in &plain.accounts {
+            assert_eq!(
+                a.password,
+                PasswordHash::Shadowed,
+                "{} has a hash in passwd",
+                a.name
+            );
+        }
+        let shadow = parse_shadow(include_str!("../../base/etc/shadow")).unwrap();
+        assert_eq!(shadow.len(), plain.accounts.len());
+        let db = plain.with_shadow(&shadow);
         for name in ["root", "user", "guest"] {
             let a = db.by_name(name).unwrap();
             assert!(a.password.verify(name.as_bytes()), "{name}");

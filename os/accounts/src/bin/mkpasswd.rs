@@ -1,17 +1,19 @@
-//! `mkpasswd`: print a reproducible `/etc/passwd` hash field or whole line (host tool).
+//! `mkpasswd`: print reproducible `/etc/passwd` and `/etc/shadow` lines (host tool).
 //!
 //! ```text
 //! mkpasswd [--salt HEX] [--iterations N] NAME PASSWORD
-//!     prints pbkdf2-sha256$N$SALT$HASH (salt defaults to the reproducible per-name salt)
+//!     prints the /etc/shadow line NAME:pbkdf2-sha256$N$SALT$HASH
+//!     (salt defaults to the reproducible per-name salt)
 //! mkpasswd [--salt HEX] [--iterations N] --line NAME:UID:GID:HOME:SHELL:CAPS PASSWORD
-//!     prints the whole /etc/passwd line
+//!     prints two lines: the /etc/passwd line (hash field `x`), then the /etc/shadow line
 //! ```
-//! The seeded `os/base/etc/passwd` is regenerated with:
+//! The seeded `os/base/etc/passwd` and `os/base/etc/shadow` are regenerated with:
 //! `cargo run -p swiftos-accounts --bin mkpasswd -- --line root:0:0:/tmp:/bin/sh:ALL root` etc.
 
 use std::process::ExitCode;
 use swiftos_accounts::{
-    default_salt, hex_decode, parse_account_line, PasswordHash, DEFAULT_ITERATIONS,
+    default_salt, hex_decode, parse_account_line, valid_name, PasswordHash, ShadowEntry,
+    DEFAULT_ITERATIONS, SHADOWED,
 };
 
 const USAGE: &str = "usage: mkpasswd [--salt HEX] [--iterations N] [--line NAME:UID:GID:HOME:SHELL:CAPS | NAME] PASSWORD";
@@ -48,16 +50,21 @@ fn main() -> ExitCode {
         (None, [name, pw]) => (name.clone(), pw.clone()),
         _ => return fail(USAGE),
     };
+    if !valid_name(&name) {
+        return fail(&format!("invalid account name {name:?}"));
+    }
     let salt = salt.unwrap_or_else(|| default_salt(&name));
-    let field = PasswordHash::new(password.as_bytes(), &salt, iterations).to_field();
+    let password = PasswordHash::new(password.as_bytes(), &salt, iterations);
     match line {
-        None => println!("{field}"),
+        None => println!("{}", ShadowEntry { name, password }.to_line()),
         Some(l) => {
-            let full = format!("{l}:{field}");
-            if let Err(e) = parse_account_line(1, &full) {
+            // The passwd line keeps the fields as given (e.g. `ALL`), with `x` for the hash.
+            let passwd = format!("{l}:{SHADOWED}");
+            if let Err(e) = parse_account_line(1, &passwd) {
                 return fail(&format!("invalid account: {e}"));
             }
-            println!("{full}");
+            println!("{passwd}");
+            println!("{}", ShadowEntry { name, password }.to_line());
         }
     }
     ExitCode::SUCCESS

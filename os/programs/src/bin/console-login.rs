@@ -1,13 +1,14 @@
-//! `console-login`: the console's `login:` prompt. Verifies the password against
+//! `console-login`: the console's `login:` prompt. Verifies the password against the hashes in
+//! `/etc/shadow` (readable by root only; this program runs as root) for the accounts of
 //! `/etc/passwd`, takes on the account's identity and capabilities, and runs its shell.
 //!
 //! Prompts (matched by the test harness): `login: `, `Password: ` (no echo), and
-//! `Login incorrect` after a wrong name or password.
+//! `Login incorrect` after a wrong name or password. Ctrl-C at either prompt starts over.
 #![no_std]
 #![no_main]
 
 use swiftos_abi::fcntl::{CONSOLE_COOKED, CONSOLE_RAW};
-use swiftos_accounts::{caps_to_string, Account, Accounts};
+use swiftos_accounts::{caps_to_string, parse_shadow, Account, Accounts, PASSWD_PATH, SHADOW_PATH};
 use swiftos_programs::*;
 use swiftos_rt::io::{STDIN, STDOUT};
 use swiftos_rt::process::{wait_pid, Command};
@@ -16,10 +17,11 @@ swiftos_rt::entry!(main);
 
 const HELP: &str = "Usage: console-login\n\
 Prompt for a name and password on the console, then run the account's shell.\n\
-Accounts come from /etc/passwd (see `mkpasswd` on the host).\n\
+Accounts come from /etc/passwd, password hashes from /etc/shadow (see `mkpasswd` on the host).\n\
 Example: (started by init)\n";
 
-/// Read one cooked line; `None` on end of input.
+/// Read one cooked line; `None` on end of input. Ctrl-C (`EINTR`) gives an empty line, so
+/// the caller prompts again.
 fn read_line() -> Option<String> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
@@ -40,7 +42,7 @@ fn read_line() -> Option<String> {
                     line.push(b[0]);
                 }
             }
-            Err(Errno::EINTR) => {}
+            Err(Errno::EINTR) => return Some(String::new()),
             Err(_) => return None,
         }
     }
@@ -70,7 +72,7 @@ fn read_password() -> Option<Vec<u8>> {
                     }
                 }
             },
-            Err(Errno::EINTR) => {}
+            // Ctrl-C (`EINTR`) or an error: cancel, back to `login:`.
             Err(_) => break None,
         }
     };
@@ -143,6 +145,38 @@ fn session(acct: &Account) -> i32 {
     }
 }
 
+/// The account database with the hashes from `/etc/shadow` filled in. A missing or malformed
+/// file is reported and leaves the affected accounts locked (nobody can log in with a guess).
+fn load_accounts() -> Accounts {
+    let db = match fs::read_to_string(PASSWD_PATH) {
+        Ok(text) => match Accounts::parse(&text) {
+            Ok(db) => db,
+            Err(e) => {
+                eprintln!("console-login: {PASSWD_PATH}: {e}");
+                return Accounts::default();
+            }
+        },
+        Err(e) => {
+            eprintln!("console-login: {PASSWD_PATH}: {}", e.description());
+            return Accounts::default();
+        }
+    };
+    let shadow = match fs::read_to_string(SHADOW_PATH) {
+        Ok(text) => match parse_shadow(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("console-login: {SHADOW_PATH}: {e}");
+                Vec::new()
+            }
+        },
+        Err(e) => {
+            eprintln!("console-login: {SHADOW_PATH}: {}", e.description());
+            Vec::new()
+        }
+    };
+    db.with_shadow(&shadow)
+}
+
 fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     if args.get(1).map(String::as_str) == Some("--help") {
         print!("{HELP}");
@@ -168,19 +202,7 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         let Some(password) = read_password() else {
             continue;
         };
-        let db = match fs::read_to_string("/etc/passwd") {
-            Ok(text) => match Accounts::parse(&text) {
-                Ok(db) => db,
-                Err(e) => {
-                    eprintln!("console-login: /etc/passwd: {e}");
-                    Accounts::default()
-                }
-            },
-            Err(e) => {
-                eprintln!("console-login: /etc/passwd: {}", e.description());
-                Accounts::default()
-            }
-        };
+        let db = load_accounts();
         match db.authenticate(&name, &password) {
             Some(acct) => {
                 let acct = acct.clone();
