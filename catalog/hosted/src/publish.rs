@@ -189,7 +189,31 @@ fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, H
 pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
     let keys = PublisherKeys::load(&opts.keys)?;
     let candidates = read_candidates(&opts.packages, &keys)?;
-    publish_candidates(opts, &keys, &candidates)
+    let _lock = lock_root(&opts.out)?;
+    publish_locked(opts, &keys, &candidates)
+}
+
+/// Hold an exclusive `flock` on the web root directory (no file left behind), so that two
+/// publications of the same root never interleave. Released when the file is dropped.
+fn lock_root(out: &Path) -> Result<fs::File, HostedError> {
+    fs::create_dir_all(out).map_err(HostedError::io("cannot create", out))?;
+    let dir = fs::File::open(out).map_err(HostedError::io("cannot open", out))?;
+    let fd = std::os::unix::io::AsRawFd::as_raw_fd(&dir);
+    // SAFETY: `fd` is an open descriptor owned by `dir`, which outlives the call; flock takes
+    // no pointers.
+    let r = unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(HostedError::Output {
+            path: out.into(),
+            reason: if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                "another publication of this root is running; wait for it to finish".into()
+            } else {
+                format!("cannot lock: {e}")
+            },
+        });
+    }
+    Ok(dir)
 }
 
 fn now_or(now: Option<i64>) -> i64 {
@@ -209,13 +233,14 @@ pub fn rotate_keys(opts: &PublishOptions, old_keys: &Path) -> Result<Published, 
     let old = PublisherKeys::load(old_keys)?;
     let new = PublisherKeys::load(&opts.keys)?;
     let now = now_or(opts.now);
+    let _lock = lock_root(&opts.out)?;
     let mut repo = Repository::open(&opts.out, opts.expiry)?;
     repo.rotate_root(&new.root_spec(), &[&old.root, &new.root], now)?;
     drop(repo);
-    publish_candidates(opts, &new, &[])
+    publish_locked(opts, &new, &[])
 }
 
-fn publish_candidates(
+fn publish_locked(
     opts: &PublishOptions,
     keys: &PublisherKeys,
     candidates: &[Candidate],
@@ -227,11 +252,10 @@ fn publish_candidates(
     let out = &opts.out;
     let created = !out.join(METADATA_DIR).join("root.json").exists();
     let mut repo = if created {
-        if out.exists()
-            && fs::read_dir(out)
-                .map_err(HostedError::io("cannot list", out))?
-                .next()
-                .is_some()
+        if fs::read_dir(out)
+            .map_err(HostedError::io("cannot list", out))?
+            .next()
+            .is_some()
         {
             return Err(HostedError::Output {
                 path: out.clone(),

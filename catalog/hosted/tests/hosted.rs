@@ -564,3 +564,21 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
     );
     assert_eq!(rep.packages_ok, 2);
 }
+
+#[test]
+fn concurrent_publications_are_refused() {
+    let f = Fixture::new();
+    f.package("libgreet", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let dir = fs::File::open(&f.out).unwrap();
+    let fd = std::os::unix::io::AsRawFd::as_raw_fd(&dir);
+    // SAFETY: `fd` is an open descriptor owned by `dir`, alive for the call; no pointers.
+    assert_eq!(unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) }, 0);
+    let e = publish(&f.opts()).unwrap_err().to_string();
+    assert!(
+        e.contains("another publication of this root is running"),
+        "{e}"
+    );
+    drop(dir);
+    assert_eq!(publish(&f.opts()).unwrap().timestamp_version, 2);
+}
