@@ -207,6 +207,7 @@ pub extern "C" fn kernel_main() -> ! {
             root: String::from("/"),
             cwd: String::from("/"),
             sigint_ignored: false,
+            console_intr: false,
             sleep_deadline: None,
             cpu_ns: 0,
             exit_status: 0,

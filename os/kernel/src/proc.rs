@@ -58,6 +58,10 @@ pub struct Process {
     /// Working directory (absolute, normalised).
     pub cwd: String,
     pub sigint_ignored: bool,
+    /// An ignored SIGINT arrived while the process was not blocked reading the console: its
+    /// next console read ends with `EINTR` (so Ctrl-C typed just before the shell reads is not
+    /// lost).
+    pub console_intr: bool,
     /// Deadline of an in-progress `nanosleep` (restarted call).
     pub sleep_deadline: Option<u64>,
     pub cpu_ns: u64,
@@ -245,16 +249,20 @@ impl Kernel {
     }
 
     /// An ignored SIGINT ends a blocked console `read` of `pid` with `EINTR`, so a shell at its
-    /// prompt notices Ctrl-C (and redraws the prompt) without being terminated. Any other state
-    /// is left alone: a sleeping, waiting or pipe-reading process does not see the signal.
+    /// prompt notices Ctrl-C (and redraws the prompt) without being terminated; a running or
+    /// ready process gets the `EINTR` at its next console read instead. A process blocked in
+    /// anything else (sleep, wait, a pipe) does not see the signal.
     fn interrupt_console_read(&mut self, pid: u32) {
-        if self.current == Some(pid) {
-            // Running: not blocked in anything (its registers are live in the trap frame).
-            return;
-        }
+        let running = self.current == Some(pid);
         let Some(p) = self.procs.get_mut(&pid) else {
             return;
         };
+        if running || matches!(p.state, PState::Ready | PState::Running) {
+            // Not in a system call (a running process's registers are live in the trap
+            // frame, not in `p.frame`): leave the interrupt pending.
+            p.console_intr = true;
+            return;
+        }
         // A blocked call sleeps with its saved PC on the `svc` and its arguments untouched
         // (number in x8, descriptor in x0), to be re-issued when woken.
         if p.state != PState::Blocked(WaitOn::Io) || p.frame.x[8] as usize != nr::READ {

@@ -593,6 +593,8 @@ fn sys_read(k: &mut Kernel, me: &mut Process, fd: u64, buf: u64, len: u64) -> Re
     let mut of = f.file.lock();
     let nonblock = of.flags & O_NONBLOCK != 0;
     let n = match &mut of.obj {
+        // Ctrl-C arrived (SIGINT ignored) before this read: it ends with EINTR.
+        FileObj::Console if core::mem::take(&mut me.console_intr) => return Err(Errno::EINTR),
         FileObj::Console => match k.ldisc.read(&mut kbuf) {
             ReadResult::Data(n) => n,
             ReadResult::Eof => 0,
@@ -778,6 +780,7 @@ fn sys_spawn(k: &mut Kernel, me: &mut Process, args_ptr: u64) -> Result<Sys, Err
         root: me.root.clone(),
         cwd,
         sigint_ignored: false,
+        console_intr: false,
         sleep_deadline: None,
         cpu_ns: 0,
         exit_status: 0,

@@ -1,8 +1,9 @@
 //! `ktest`: kernel conformance checks run as an ordinary EL0 program (`/bin/ktest`).
 //!
-//! Each check exercises one documented system-call behaviour (pipes, descriptor rights, handle
-//! grants on spawn, exec, wait statuses, signals, memory calls, clocks, identity and
-//! confinement) and prints `ok` or `FAIL` with details. The last line is
+//! Each check exercises one documented system-call behaviour (pipes and SIGPIPE, descriptor
+//! rights, handle grants on spawn, exec, wait statuses, signals including an ignored SIGINT
+//! interrupting a console read, memory calls, clocks, identity and confinement) and prints
+//! `ok` or `FAIL` with details. The last line is
 //! `ktest: N checks, M failed`; the exit status is 0 only if every check passed. The program
 //! re-runs itself with a `child-*` argument for the checks that need a child process.
 //!
@@ -73,6 +74,37 @@ fn child(mode: &str, args: &[String]) -> i32 {
                 1
             }
         }
+        "child-sigpipe" => {
+            // fd 1 is a pipe whose read end the parent closes: the first write after that
+            // must terminate this process with SIGPIPE, never return.
+            for _ in 0..2000 {
+                if let Err(e) = sys::write(1, b"x") {
+                    let msg = format!("ktest child: write returned {e:?}\n");
+                    let _ = sys::write(2, msg.as_bytes());
+                    return 1;
+                }
+                let _ = sys::nanosleep(&Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 1_000_000,
+                });
+            }
+            2
+        }
+        "child-intr" => {
+            // Ignore SIGINT, tell the parent (fd 5), then block reading the console: an
+            // ignored SIGINT must end that read with EINTR.
+            let _ = sys::sigint_mode(true);
+            let _ = sys::write(5, b"r");
+            let _ = sys::close(5);
+            let mut b = [0u8; 16];
+            match sys::read(0, &mut b) {
+                Err(Errno::EINTR) => 0,
+                r => {
+                    println!("ktest child: console read gave {r:?}");
+                    1
+                }
+            }
+        }
         "child-confine" => {
             let c = sys::confine("/tmp");
             let outside = sys::stat("/etc/passwd");
@@ -141,15 +173,20 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         sys::read(p[0], &mut buf),
         Ok(0),
     );
-    let q = sys::pipe().unwrap_or([-1, -1]);
-    let _ = sys::close(q[0]);
-    t.eq(
-        "EPIPE without reader",
-        sys::write(q[1], b"x"),
-        Err(Errno::EPIPE),
-    );
-    let _ = sys::close(q[1]);
     let _ = sys::close(p[0]);
+    // Writing to a pipe whose reader closed: SIGPIPE terminates the writer.
+    let q = sys::pipe().unwrap_or([-1, -1]);
+    let st = Command::new(SELF).arg("child-sigpipe").fd(q[1], 1).spawn();
+    let _ = sys::close(q[0]);
+    let _ = sys::close(q[1]);
+    match st {
+        Ok(pid) => t.eq(
+            "writer without reader killed by SIGPIPE",
+            wait_pid(pid),
+            Ok(ExitStatus::Signaled(SIGPIPE)),
+        ),
+        Err(e) => t.check("spawn pipe writer", false, format!("{e:?}")),
+    }
 
     // Descriptors and rights.
     t.eq("close bad fd", sys::close(63), Err(Errno::EBADF));
@@ -290,6 +327,50 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         Command::new("/bin/nope").spawn(),
         Err(Errno::ENOENT),
     );
+
+    // An ignored SIGINT (Ctrl-C and `kill` share the kernel's delivery path) ends a blocked
+    // console read with EINTR instead of terminating the reader.
+    if sys::isatty(0) {
+        let r = sys::pipe().unwrap_or([-1, -1]);
+        let spawned = Command::new(SELF)
+            .arg("child-intr")
+            .fd_rights(r[1], 5, Rights::WRITE)
+            .spawn();
+        let _ = sys::close(r[1]);
+        match spawned {
+            Ok(pid) => {
+                // Wait until it ignores SIGINT, then signal until its read is interrupted.
+                let ready = sys::read(r[0], &mut buf);
+                let mut st = None;
+                for _ in 0..250 {
+                    let _ = sys::kill(pid, SIGINT);
+                    let _ = sys::nanosleep(&Timespec {
+                        tv_sec: 0,
+                        tv_nsec: 20_000_000,
+                    });
+                    if let Ok((p, raw)) = sys::wait(pid as i32, WNOHANG) {
+                        if p == pid {
+                            st = Some(ExitStatus::from_raw(raw));
+                            break;
+                        }
+                    }
+                }
+                if st.is_none() {
+                    let _ = sys::kill(pid, SIGTERM);
+                    let _ = wait_pid(pid);
+                }
+                t.check(
+                    "ignored SIGINT ends a console read with EINTR",
+                    ready == Ok(1) && st == Some(ExitStatus::Exited(0)),
+                    format!("ready {ready:?}, child {st:?}"),
+                );
+            }
+            Err(e) => t.check("spawn console reader", false, format!("{e:?}")),
+        }
+        let _ = sys::close(r[0]);
+    } else {
+        println!("ktest: skip ignored SIGINT ends a console read (stdin is not the console)");
+    }
 
     // Handle grants: the child sees only fd 5 with WRITE.
     let p = sys::pipe().unwrap_or([-1, -1]);
