@@ -2,12 +2,16 @@
 //! `export`, `unset`; PATH search; pipes; `<`, `>`, `>>`, `2>&1`; `;`, `&&`, `||`.
 //!
 //! Interactive prompt: `user@swiftos:/tmp$ ` (`#` for uid 0). The shell ignores Ctrl-C and
-//! makes the running foreground command receive it; Ctrl-D at the prompt exits.
+//! makes the running foreground command receive it; Ctrl-C at the prompt discards the line
+//! typed so far and shows a fresh prompt (the kernel ends the console read with `EINTR`);
+//! Ctrl-D at the prompt exits. A command killed by SIGPIPE is not reported (like bash).
 //! `sh -c 'CMD'` runs one command line, `sh FILE` runs a script.
 #![no_std]
 #![no_main]
 
-use swiftos_abi::fcntl::{CONSOLE_COOKED, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SIGINT};
+use swiftos_abi::fcntl::{
+    CONSOLE_COOKED, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SIGINT, SIGPIPE,
+};
 use swiftos_programs::*;
 use swiftos_rt::io::BufReader;
 use swiftos_rt::process::{signal_name, wait_pid, Command, ExitStatus};
@@ -479,8 +483,9 @@ impl Shell {
 
 fn report_signal(name: &str, st: ExitStatus) {
     if let ExitStatus::Signaled(sig) = st {
-        // After Ctrl-C the console has already echoed `^C` and a newline.
-        if sig != SIGINT {
+        // After Ctrl-C the console has already echoed `^C` and a newline. SIGPIPE is the
+        // normal end of a writer whose reader finished early (`cat big | head`): not news.
+        if sig != SIGINT && sig != SIGPIPE {
             eprintln!("sh: {name}: {}", signal_name(sig));
         }
     }
