@@ -213,6 +213,11 @@ impl Guest {
         Guest::boot(name, &QemuConfig::default())
     }
 
+    /// Process id of the QEMU process (for host-side measurements such as idle CPU).
+    pub fn qemu_pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Path of this guest's serial log.
     pub fn log_path(&self) -> &Path {
         &self.log_path

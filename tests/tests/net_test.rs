@@ -402,3 +402,97 @@ fn guest_without_capnet_is_refused() {
     let (out, code) = g.run_status("ifconfig").unwrap();
     assert_eq!(code, 1, "{out}");
 }
+
+/// CPU time (user + system) of process `pid` in seconds, from `/proc`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// Benchmark for docs/PERFORMANCE.md (not part of the normal run):
+/// `cargo test -p swiftos-tests --test net_test -- --ignored --nocapture net_benchmark`
+#[test]
+#[ignore]
+fn net_benchmark() {
+    let data = pattern(20 << 20, 0xbe4c);
+    let (hport, _) = http_server(vec![("/big".into(), data)]);
+    let port = free_port();
+    let mut g = boot("net_bench", &[(port, 8080)], &[], "user");
+    // Idle: a logged-in shell, the interface up, an idle listener.
+    std::thread::sleep(Duration::from_secs(3));
+    let c0 = cpu_seconds(g.qemu_pid());
+    std::thread::sleep(Duration::from_secs(20));
+    let idle = (cpu_seconds(g.qemu_pid()) - c0) / 20.0 * 100.0;
+    println!("idle guest (shell prompt): QEMU uses {idle:.1} % of a host core");
+
+    for _ in 0..3 {
+        let out = g
+            .run_within(
+                &format!("tcpget -q 10.0.2.2:{hport} /big"),
+                Duration::from_secs(180),
+            )
+            .unwrap();
+        println!(
+            "host -> guest 20 MiB: {}",
+            out.trim().lines().last().unwrap_or("")
+        );
+    }
+    g.run_within(
+        &format!("tcpget -o /tmp/big 10.0.2.2:{hport} /big"),
+        Duration::from_secs(180),
+    )
+    .unwrap();
+    g.send_line("httpd -r /tmp").unwrap();
+    wait_for(&mut g, "serving /tmp on port 8080");
+    let c0 = cpu_seconds(g.qemu_pid());
+    std::thread::sleep(Duration::from_secs(10));
+    let idle = (cpu_seconds(g.qemu_pid()) - c0) / 10.0 * 100.0;
+    println!("idle guest with httpd listening: QEMU uses {idle:.1} % of a host core");
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut v = Vec::new();
+        s.read_to_end(&mut v).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "guest -> host 20 MiB: {} bytes in {secs:.2} s ({:.2} MB/s)",
+            v.len(),
+            v.len() as f64 / secs / 1e6
+        );
+    }
+    interrupt(&mut g);
+    g.send_line("httpd").unwrap();
+    wait_for(&mut g, "serving /www on port 8080");
+    for conc in [1usize, 8] {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..conc)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut n = 0u32;
+                    while start.elapsed() < Duration::from_secs(10) {
+                        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                        s.write_all(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .unwrap();
+                        let mut v = Vec::new();
+                        s.read_to_end(&mut v).unwrap();
+                        assert!(v.starts_with(b"HTTP/1.1 200"));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let total: u32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        println!(
+            "httpd, {conc} client(s): {:.1} requests/s",
+            total as f64 / start.elapsed().as_secs_f64()
+        );
+    }
+    interrupt(&mut g);
+}

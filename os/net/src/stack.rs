@@ -286,8 +286,13 @@ impl Stack {
             if now_ms >= t + LINGER_MS {
                 s.abort();
             }
+            // TIME-WAIT is dropped at once: both FINs were exchanged, and a peer that reuses
+            // the same port for its next connection (QEMU's user network forwards the host
+            // client's port unchanged) must reach the listener, not the dead connection.
             // An aborted socket still has to send its RST before it can go.
-            if s.state() == tcp::State::Closed && s.send_queue() == 0 {
+            if s.state() == tcp::State::TimeWait
+                || (s.state() == tcp::State::Closed && s.send_queue() == 0)
+            {
                 sockets.remove(h);
                 false
             } else {

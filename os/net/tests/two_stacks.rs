@@ -344,3 +344,39 @@ fn unconnected_errors() {
         Err(Errno::EADDRNOTAVAIL)
     );
 }
+
+#[test]
+fn peer_reusing_its_port_reaches_the_listener_after_close() {
+    let mut n = Net::new();
+    let l = n.b.socket(SockKind::Tcp).unwrap();
+    n.b.bind(l, Addr::new([0; 4], 8080)).unwrap();
+    n.b.listen(l, 2).unwrap();
+    for round in 0..3 {
+        // The client always uses local port 40000, like a host client whose port is reused.
+        let c = n.a.socket(SockKind::Tcp).unwrap();
+        n.a.bind(c, Addr::new([0; 4], 40000)).unwrap();
+        assert_eq!(
+            n.a.connect(c, Addr::new(HOST, 8080)),
+            Err(Errno::EINPROGRESS)
+        );
+        let mut acc = None;
+        assert!(
+            n.until(3000, |n| {
+                acc = n.b.accept(l).ok();
+                acc.is_some()
+            }),
+            "round {round}: not accepted"
+        );
+        let (s, _) = acc.unwrap();
+        assert!(n.until(1000, |n| n.a.connect_status(c) != Err(Errno::EAGAIN)));
+        // The server closes first (it ends in TIME-WAIT), then the client.
+        n.b.send(s, b"bye").unwrap();
+        n.b.shutdown(s, swiftos_abi::net::SHUT_WR).unwrap();
+        n.b.close(s);
+        let mut buf = [0u8; 8];
+        assert!(n.until(1000, |n| n.a.recv(c, &mut buf, false) == Ok(0)
+            || n.a.readiness(c).hup));
+        n.a.close(c);
+        n.run(100);
+    }
+}

@@ -231,13 +231,22 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         swiftos_abi::decode_result(r),
         Err(Errno::ENOSYS),
     );
-    // SAFETY: as above.
-    let r = unsafe { sys::syscall6(nr::NET_FIRST, [0; 6]) };
+    // SAFETY: as above (77 is reserved, unassigned, in the network range).
+    let r = unsafe { sys::syscall6(77, [0; 6]) };
     t.eq(
         "network range",
         swiftos_abi::decode_result(r),
         Err(Errno::ENOSYS),
     );
+    // SAFETY: `socket` takes no pointers; domain 0 is not AF_INET.
+    let r = unsafe { sys::syscall6(nr::SOCKET, [0; 6]) };
+    let caps = sys::get_identity().map(|i| i.caps).unwrap_or(Caps::ALL);
+    let want = if caps.contains(Caps::NET) {
+        Errno::EAFNOSUPPORT
+    } else {
+        Errno::EACCES
+    };
+    t.eq("socket: bad domain", swiftos_abi::decode_result(r), Err(want));
 
     // Memory.
     match sys::mmap_anon(3 * 4096) {
