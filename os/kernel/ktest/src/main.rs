@@ -246,7 +246,11 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     } else {
         Errno::EACCES
     };
-    t.eq("socket: bad domain", swiftos_abi::decode_result(r), Err(want));
+    t.eq(
+        "socket: bad domain",
+        swiftos_abi::decode_result(r),
+        Err(want),
+    );
 
     // Memory.
     match sys::mmap_anon(3 * 4096) {
