@@ -285,7 +285,7 @@ pub fn build(env: &PortEnv, name: &str) -> Result<(Recipe, PathBuf, PathBuf), Po
             steps.run(
                 "configure",
                 cmd("./configure")
-                    .args(["--host=aarch64-swiftos", "--prefix=/"])
+                    .args(["--host=aarch64-none-elf", "--prefix=/"])
                     .args(x(&b.configure_args)),
             )?;
             steps.run(

@@ -59,7 +59,7 @@ fn one() -> u32 {
 pub enum Template {
     /// `make <make-args>` then `make <install-args>`.
     Make,
-    /// `./configure --host=aarch64-swiftos --prefix=/ <configure-args>`, make, `make install DESTDIR=$STAGE`.
+    /// `./configure --host=aarch64-none-elf --prefix=/ <configure-args>`, make, `make install DESTDIR=$STAGE`.
     Configure,
     /// `sh -ec <script>`.
     Script,

@@ -112,6 +112,11 @@ fn a_failing_build_names_the_step_and_the_log() {
     .replace("name = \"lua\"", "name = \"broken\"");
     std::fs::create_dir_all(root.join("ports/broken")).unwrap();
     std::fs::write(root.join("ports/broken/recipe.toml"), broken).unwrap();
+    std::os::unix::fs::symlink(
+        real.join("ports/lua/patches"),
+        root.join("ports/broken/patches"),
+    )
+    .unwrap();
 
     let mut env = PortEnv::new(root);
     env.cache = real.join(".cache");
