@@ -22,7 +22,7 @@ use crate::rules::{
 };
 
 /// Read buffer of a file body.
-const CHUNK: usize = 64 << 10;
+const CHUNK: usize = 256 << 10;
 /// Files up to this size are read in one go with the open (one blocking-pool trip per request).
 const SMALL_FILE: u64 = 256 << 10;
 
