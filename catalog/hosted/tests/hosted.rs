@@ -582,3 +582,25 @@ fn concurrent_publications_are_refused() {
     drop(dir);
     assert_eq!(publish(&f.opts()).unwrap().timestamp_version, 2);
 }
+
+#[test]
+fn publish_refuses_garbage_and_truncated_packages_without_writing() {
+    let f = Fixture::new();
+    let good = f.package("libgreet", "1.0.0", &[], None);
+    let bytes = fs::read(&good).unwrap();
+    fs::remove_file(&good).unwrap();
+    let junk: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 256) as u8).collect();
+    for (what, data) in [
+        ("garbage", junk.as_slice()),
+        ("truncated", &bytes[..bytes.len() / 2]),
+        ("empty", &[][..]),
+    ] {
+        fs::write(f.incoming.join("bad.swpkg"), data).unwrap();
+        let e = publish(&f.opts()).unwrap_err().to_string();
+        assert!(e.contains("bad.swpkg"), "{what}: {e}");
+        assert!(
+            !f.out.join("metadata").exists(),
+            "{what}: nothing is written"
+        );
+    }
+}
