@@ -496,3 +496,21 @@ fn net_benchmark() {
     }
     interrupt(&mut g);
 }
+
+#[test]
+fn kernel_command_line_sets_the_address() {
+    let (port, _) = http_server(vec![("/x".into(), b"moved\n".to_vec())]);
+    let mut cfg = QemuConfig::default().with_user_net(&[], &[]);
+    cfg.extra.extend([
+        "-append".to_string(),
+        "ip=10.0.2.16/24 gw=10.0.2.2".to_string(),
+    ]);
+    let mut g = Guest::boot("net_cmdline", &cfg).unwrap();
+    g.login("user", "user").unwrap();
+    let ifc = g.run("ifconfig").unwrap();
+    assert!(ifc.contains("inet 10.0.2.16/24"), "{ifc}");
+    assert!(ifc.contains("gateway 10.0.2.2"), "{ifc}");
+    let (out, code) = g.run_status(&format!("tcpget 10.0.2.2:{port} /x")).unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("moved"), "{out}");
+}

@@ -149,6 +149,7 @@ pub extern "C" fn kernel_main() -> ! {
         root: String::from("/"),
         cwd: String::from("/"),
     };
+    net::load_config_file(&ctx, plat.arg("ip"), plat.arg("gw"));
     let (path, loaded) = match program {
         Some((path, bytes)) => {
             let l = loader::load_bytes(&bytes, &path, &[path.clone().into_bytes()], &[]);

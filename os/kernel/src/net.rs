@@ -238,6 +238,65 @@ pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option
     None
 }
 
+/// Apply `/etc/net.conf` from the base image (`addr=A.B.C.D/LEN`, `gw=A.B.C.D|none`, `#`
+/// comments); the kernel command line's `ip=`/`gw=` still win. Called once the root file system
+/// is mounted.
+pub fn load_config_file(ctx: &crate::fs::FsCtx, ip: Option<&str>, gw: Option<&str>) {
+    if NET.lock().is_none() {
+        return;
+    }
+    let Ok((obj, _)) = crate::fs::open(ctx, "/etc/net.conf", swiftos_abi::fcntl::O_RDONLY, 0)
+    else {
+        return;
+    };
+    let FileObj::Vfs(mut h) = obj else {
+        return;
+    };
+    let mut text = Vec::new();
+    let mut buf = [0u8; 512];
+    while text.len() < 8192 {
+        match crate::fs::read(&mut h, &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+        }
+    }
+    crate::fs::close(h);
+    let text = String::from_utf8_lossy(&text);
+    let mut g = NET.lock();
+    let Some(n) = g.as_mut() else {
+        return;
+    };
+    let mut c = *n.stack.config();
+    if let Err(e) = c.apply_file(&text) {
+        kprintln!("kernel: ignoring /etc/net.conf: {e}");
+        return;
+    }
+    let mut spec = String::new();
+    if let Some(ip) = ip {
+        spec.push_str("addr=");
+        spec.push_str(ip);
+        spec.push(',');
+    }
+    if let Some(gw) = gw {
+        spec.push_str("gw=");
+        spec.push_str(gw);
+    }
+    if c.apply(&spec).is_err() {
+        return;
+    }
+    if c != *n.stack.config() {
+        n.stack.reconfigure(c);
+        kprintln!(
+            "kernel: network from /etc/net.conf: {}.{}.{}.{}/{}",
+            c.addr[0],
+            c.addr[1],
+            c.addr[2],
+            c.addr[3],
+            c.prefix_len
+        );
+    }
+}
+
 /// Run the stack (receive, timers, transmit) and schedule the next timer poll.
 fn pump(n: &mut Net) {
     let now = now_ms();

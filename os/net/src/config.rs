@@ -90,6 +90,18 @@ impl NetConfig {
         Ok(())
     }
 
+    /// Apply a configuration file: the same `key=value` items as [`NetConfig::apply`], one or
+    /// more per line, `#` starts a comment.
+    pub fn apply_file(&mut self, text: &str) -> Result<(), ConfigError> {
+        let mut spec = alloc::string::String::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            spec.push_str(line);
+            spec.push(' ');
+        }
+        self.apply(&spec)
+    }
+
     /// Whether `ip` is on the directly attached subnet.
     pub fn in_subnet(&self, ip: [u8; 4]) -> bool {
         let mask = if self.prefix_len == 0 {
@@ -133,6 +145,19 @@ mod tests {
         assert_eq!(c.gateway, Some([10, 0, 3, 2]));
         c.apply("gw=none").unwrap();
         assert_eq!(c.gateway, None);
+    }
+
+    #[test]
+    fn config_file_with_comments() {
+        let mut c = NetConfig::qemu_user([2, 0, 0, 0, 0, 1]);
+        c.apply_file("# network\naddr=10.0.5.15/16   # the guest\n\ngw=10.0.0.1\n")
+            .unwrap();
+        assert_eq!(c.addr, [10, 0, 5, 15]);
+        assert_eq!(c.prefix_len, 16);
+        assert_eq!(c.gateway, Some([10, 0, 0, 1]));
+        c.apply_file("# only comments\n").unwrap();
+        assert_eq!(c.addr, [10, 0, 5, 15]);
+        assert!(c.apply_file("addr=x").is_err());
     }
 
     #[test]

@@ -248,6 +248,28 @@ impl Stack {
         &self.config
     }
 
+    /// Change the interface address, prefix and gateway (the MAC stays). Existing
+    /// connections keep their old local address and will fail; new sockets use the new one.
+    pub fn reconfigure(&mut self, config: NetConfig) {
+        let config = NetConfig {
+            mac: self.config.mac,
+            ..config
+        };
+        self.iface.update_ip_addrs(|a| {
+            a.clear();
+            let _ = a.push(IpCidr::new(
+                IpAddress::Ipv4(Ipv4Addr::from(config.addr)),
+                config.prefix_len,
+            ));
+        });
+        let routes = self.iface.routes_mut();
+        routes.remove_default_ipv4_route();
+        if let Some(gw) = config.gateway {
+            let _ = routes.add_default_ipv4_route(Ipv4Addr::from(gw));
+        }
+        self.config = config;
+    }
+
     /// Process received frames, run timers and transmit. Returns `true` if some socket's
     /// state may have changed (wake waiters).
     pub fn poll<D: Device + ?Sized>(&mut self, now_ms: u64, device: &mut D) -> bool {

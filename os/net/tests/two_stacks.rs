@@ -380,3 +380,28 @@ fn peer_reusing_its_port_reaches_the_listener_after_close() {
         n.run(100);
     }
 }
+
+#[test]
+fn reconfigured_address_is_reachable() {
+    let mut n = Net::new();
+    let mut c = *n.b.config();
+    c.apply("addr=10.0.2.3/24").unwrap();
+    n.b.reconfigure(c);
+    assert_eq!(n.b.config().addr, [10, 0, 2, 3]);
+    let l = n.b.socket(SockKind::Tcp).unwrap();
+    n.b.bind(l, Addr::new([10, 0, 2, 3], 80)).unwrap();
+    n.b.listen(l, 1).unwrap();
+    let s = n.a.socket(SockKind::Tcp).unwrap();
+    let _ = n.a.connect(s, Addr::new([10, 0, 2, 3], 80));
+    let mut r = Err(Errno::EAGAIN);
+    n.until(2000, |n| {
+        r = n.a.connect_status(s);
+        r != Err(Errno::EAGAIN)
+    });
+    assert_eq!(r, Ok(()));
+    // The old address no longer answers.
+    let s2 = n.a.socket(SockKind::Tcp).unwrap();
+    let _ = n.a.connect(s2, Addr::new(HOST, 80));
+    n.run(1500);
+    assert_eq!(n.a.connect_status(s2), Err(Errno::EAGAIN));
+}
