@@ -11,4 +11,4 @@
 pub mod rules;
 pub mod server;
 
-pub use server::{bind, serve, ServeError, ServerState};
+pub use server::{bind, serve, ServeError, ServeOptions, ServerState};

@@ -37,6 +37,10 @@ struct Args {
     /// Seconds that running requests may take to finish after Ctrl-C/SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     grace: u64,
+    /// Seconds a client may take to send a request's headers, and to stay idle between
+    /// requests on a kept-alive connection; slower clients are disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 20)]
+    header_timeout: u64,
 }
 
 async fn shutdown_signal() {
@@ -87,14 +91,13 @@ fn main() -> anyhow::Result<()> {
         );
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        repo_server::serve(
-            listener,
-            state,
-            shutdown_signal(),
-            Duration::from_secs(args.grace),
-        )
-        .await
-        .context("repo-server")?;
+        let opts = repo_server::ServeOptions {
+            grace: Duration::from_secs(args.grace),
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        };
+        repo_server::serve(listener, state, shutdown_signal(), opts)
+            .await
+            .context("repo-server")?;
         tracing::info!("stopped");
         Ok(())
     })

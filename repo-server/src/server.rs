@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
@@ -179,44 +178,80 @@ pub fn router(state: Arc<ServerState>) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-/// Serve until `shutdown` completes; then stop accepting, let running requests finish for up
-/// to `grace`, and return.
+/// Connection settings of [`serve`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// How long running requests may take to finish after the shutdown signal.
+    pub grace: Duration,
+    /// How long a client may take to send a request's headers (also the keep-alive idle
+    /// limit); slower clients are disconnected (slowloris protection).
+    pub header_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            grace: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Serve HTTP/1.1 until `shutdown` completes; then stop accepting, let running requests
+/// finish for up to `opts.grace`, and return.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    grace: Duration,
+    opts: ServeOptions,
 ) -> Result<(), ServeError> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
-    // delayed ACKs cost ~40 ms per keep-alive request.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
+    let app = router(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+        // and delayed ACKs cost ~40 ms per keep-alive request.
+        if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
-    });
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
-    shutdown.await;
+        let svc = hyper_util::service::TowerToHyperService::new(
+            app.clone().layer(axum::Extension(ConnectInfo(peer))),
+        );
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(opts.header_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(peer = %peer, "connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
     tracing::info!("shutting down: no new connections, finishing running requests");
-    let _ = tx.send(());
-    match tokio::time::timeout(grace, server).await {
-        Ok(Ok(r)) => Ok(r?),
-        Ok(Err(join)) => Err(ServeError::Io(std::io::Error::other(join.to_string()))),
-        Err(_) => {
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(opts.grace) => {
             tracing::warn!(
                 "requests still running after {} s; stopping anyway",
-                grace.as_secs()
+                opts.grace.as_secs()
             );
-            Ok(())
         }
     }
+    Ok(())
 }
 
 fn simple(status: StatusCode, text: &str) -> Response {

@@ -92,11 +92,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(root: &Path, log_dir: &Path) -> Server {
+        Server::start_with(root, log_dir, &[])
+    }
+
+    pub fn start_with(root: &Path, log_dir: &Path, extra: &[&str]) -> Server {
         let log = log_dir.join(format!("server-{}.log", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_repo-server"))
             .arg("--root")
             .arg(root)
             .args(["--bind", "127.0.0.1:0", "--grace", "2"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(fs::File::create(&log).unwrap())
             .spawn()

@@ -432,3 +432,42 @@ fn start_up_errors_and_graceful_shutdown() {
         "{log}"
     );
 }
+
+#[test]
+fn slow_clients_are_disconnected() {
+    let p = publish_root();
+    let s = Server::start_with(&p.www, p.tmp.path(), &["--header-timeout", "1"]);
+    let mut slow = TcpStream::connect(&s.addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    slow.write_all(b"GET /hosted-repo.json HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // Meanwhile other clients are served.
+    let r = client().get(s.url("/hosted-repo.json")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let t = Instant::now();
+    let mut out = Vec::new();
+    let _ = slow.read_to_end(&mut out);
+    let waited = t.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "still connected after {waited:?}"
+    );
+    let text = String::from_utf8_lossy(&out);
+    assert!(out.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    // An idle kept-alive connection is closed too.
+    let mut idle = TcpStream::connect(&s.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    idle.write_all(b"GET /repo-root.pub HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let t = Instant::now();
+    let mut out = Vec::new();
+    let _ = idle.read_to_end(&mut out);
+    assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200"));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "idle connection kept {:?}",
+        t.elapsed()
+    );
+}
