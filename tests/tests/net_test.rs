@@ -259,6 +259,12 @@ fn tcpget_fetches_from_host_and_reports_refused_and_timeout() {
     assert_eq!(code, 1);
     assert!(out.contains("Connection timed out"), "{out}");
     assert!(start.elapsed() >= Duration::from_secs(3));
+    // The in-guest socket ABI checks (poll over pipe + socket + console, timeouts, errors).
+    let (out, code) = g
+        .run_status_within("nettest", Duration::from_secs(60))
+        .unwrap();
+    assert!(out.contains("checks, 0 failed"), "{out}");
+    assert_eq!(code, 0, "{out}");
     let ns = g.run("netstat").unwrap();
     assert!(ns.contains("Proto"), "{ns}");
 }
