@@ -407,6 +407,18 @@ fn guest_without_capnet_is_refused() {
     assert!(out.contains("Permission denied"), "{out}");
     let (out, code) = g.run_status("ifconfig").unwrap();
     assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Permission denied"), "{out}");
+    let (out, code) = g.run_status("nslookup repo.swiftos.test").unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("capNet"), "{out}");
+    // --help needs no capability.
+    for tool in [
+        "tcpget", "httpd", "tcpecho", "udpecho", "nslookup", "ifconfig", "netstat", "nettest",
+    ] {
+        let (out, code) = g.run_status(&format!("{tool} --help")).unwrap();
+        assert_eq!(code, 0, "{tool} --help: {out}");
+        assert!(out.contains("Usage:"), "{tool} --help: {out}");
+    }
 }
 
 /// CPU time (user + system) of process `pid` in seconds, from `/proc`.
