@@ -352,6 +352,40 @@ fn readers_never_see_metadata_pointing_at_missing_files() {
             }
         }
     });
+    // A second reader follows the pins in a tight loop without verifying signatures:
+    // timestamp.json -> N.snapshot.json -> M.targets.json -> every hash-named target file.
+    let out2 = f.out.clone();
+    let d3 = done.clone();
+    let poller = thread::spawn(move || {
+        let json = |p: PathBuf| -> serde_json::Value {
+            let b = fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        };
+        let meta = out2.join("metadata");
+        let mut checks = 0u64;
+        while !d3.load(Ordering::SeqCst) {
+            let ts = json(meta.join("timestamp.json"));
+            let sv = ts["signed"]["meta"]["snapshot.json"]["version"]
+                .as_u64()
+                .unwrap();
+            let sn = json(meta.join(format!("{sv}.snapshot.json")));
+            let tv = sn["signed"]["meta"]["targets.json"]["version"]
+                .as_u64()
+                .unwrap();
+            let tg = json(meta.join(format!("{tv}.targets.json")));
+            for (name, info) in tg["signed"]["targets"].as_object().unwrap() {
+                let sha = info["hashes"]["sha256"].as_str().unwrap();
+                let (dir, file) = name.rsplit_once('/').unwrap_or(("", name));
+                let p = out2.join("targets").join(dir).join(format!("{sha}.{file}"));
+                let len = fs::metadata(&p)
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                    .len();
+                assert_eq!(len, info["length"].as_u64().unwrap(), "{}", p.display());
+                checks += 1;
+            }
+        }
+        checks
+    });
     for i in 0..12 {
         f.clear_incoming();
         f.package(&format!("pkg{i}"), "1.0.0", &[("base", "^1")], None);
@@ -360,6 +394,9 @@ fn readers_never_see_metadata_pointing_at_missing_files() {
     }
     done.store(true, Ordering::SeqCst);
     let (rounds, max_version, downloads) = reader.join().unwrap();
+    let checks = poller.join().unwrap();
+    assert!(checks > 100, "{checks} pin checks");
+    eprintln!("poller: {checks} pinned files found complete");
     assert_eq!(max_version, 13, "the reader saw the final publication");
     assert!(
         rounds >= 2 && downloads > 0,
