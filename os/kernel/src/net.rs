@@ -324,8 +324,19 @@ pub fn handle_irq(id: u32) -> bool {
 }
 
 /// Timer interrupt at `now_ns`: run the stack if its deadline passed; wake waiters whose
-/// call deadline passed (they re-issue the call and report the timeout).
-pub fn on_timer(now_ns: u64) {
+/// call deadline passed (they re-issue the call and report the timeout). Deadlines of
+/// processes that died while waiting are dropped (else the timer would fire continuously).
+pub fn on_timer(k: &Kernel, now_ns: u64) {
+    {
+        let mut w = WAITS.lock();
+        if !w.is_empty() {
+            w.retain(|pid, _| {
+                k.procs
+                    .get(pid)
+                    .is_some_and(|p| p.state != crate::proc::PState::Zombie)
+            });
+        }
+    }
     if now_ns >= NEXT_POLL_NS.load(Ordering::Relaxed) {
         if let Some(n) = NET.lock().as_mut() {
             pump(n);

@@ -41,7 +41,7 @@ fn irq() {
         if id == TIMER_IRQ.load(Ordering::Relaxed) {
             proc::with(|k| {
                 let now = time::monotonic_ns();
-                crate::net::on_timer(now);
+                crate::net::on_timer(k, now);
                 k.wake_matching(now, false);
                 if k.current.is_some() {
                     k.need_resched = true;
