@@ -1,8 +1,6 @@
 //! Static interface configuration: address/prefix, gateway, MAC, with the QEMU user-network
 //! defaults and a parser for the `net=` kernel command-line / config-file syntax.
 
-use core::fmt;
-
 /// Interface configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NetConfig {
@@ -13,27 +11,16 @@ pub struct NetConfig {
 }
 
 /// A malformed configuration string.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// An address is not four decimal octets.
+    #[error("bad IPv4 address (want a.b.c.d)")]
     BadAddress,
-    /// The prefix length is not 0..=32.
+    #[error("bad prefix length (want 0..32)")]
     BadPrefix,
-    /// An unknown `key=` in the string.
+    #[error("unknown key (want addr=a.b.c.d/len, gw=a.b.c.d|none)")]
     UnknownKey,
-    /// The gateway is not inside the interface's subnet.
+    #[error("the gateway is outside the interface subnet")]
     GatewayOutsideSubnet,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ConfigError::BadAddress => "bad IPv4 address (want a.b.c.d)",
-            ConfigError::BadPrefix => "bad prefix length (want 0..32)",
-            ConfigError::UnknownKey => "unknown key (want addr=a.b.c.d/len, gw=a.b.c.d)",
-            ConfigError::GatewayOutsideSubnet => "the gateway is outside the interface subnet",
-        })
-    }
 }
 
 impl NetConfig {
