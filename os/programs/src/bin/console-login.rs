@@ -184,6 +184,9 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     }
     // Ctrl-C at the prompt must not kill the login program.
     let _ = sys::sigint_mode(true);
+    // Own the console before the first prompt: init hands it over only after `spawn` returns,
+    // and a Ctrl-C typed in between would otherwise go to init and be lost.
+    let _ = sys::set_foreground(sys::getpid());
     let _ = sys::console_mode(CONSOLE_COOKED);
     banner();
     loop {
