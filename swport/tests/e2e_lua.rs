@@ -18,7 +18,7 @@ fn elf_entry_and_machine(b: &[u8]) -> (u64, u16, u16) {
 }
 
 #[test]
-#[ignore = "slow (builds newlib and Lua) and needs the Debian mirror"]
+#[ignore = "slow (builds newlib and Lua from Debian sources); run by `cargo xtask test`"]
 fn package_lua_from_a_clean_cache_reproducibly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cache = tempfile::tempdir().unwrap();
@@ -62,7 +62,7 @@ fn package_lua_from_a_clean_cache_reproducibly() {
 }
 
 #[test]
-#[ignore = "slow (builds Lua) and needs the cross toolchain and the Debian mirror"]
+#[ignore = "slow (builds Lua); run by `cargo xtask test`"]
 fn repo_fixture_verifies_with_the_catalog_client() {
     use catalog_core::client::{Client, Config};
     use catalog_core::{Compat, Index};
@@ -95,7 +95,7 @@ fn repo_fixture_verifies_with_the_catalog_client() {
 }
 
 #[test]
-#[ignore = "needs the sysroot (built on first use) and the Lua source"]
+#[ignore = "needs the sysroot and the Lua source; run by `cargo xtask test`"]
 fn a_failing_build_names_the_step_and_the_log() {
     let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let tmp = tempfile::tempdir().unwrap();

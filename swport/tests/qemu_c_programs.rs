@@ -27,7 +27,7 @@ fn add(src: &Path, dest: &str) -> AddSpec {
 }
 
 #[test]
-#[ignore = "needs `cargo xtask build`, QEMU and the cross toolchain"]
+#[ignore = "needs the built image, QEMU and the cross toolchain; run by `cargo xtask test`"]
 fn c_programs_and_lua_run_in_swiftos() {
     let root = root();
     let mut env = PortEnv::new(&root);

@@ -10,6 +10,10 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     // The cross C toolchain for the newlib sysroot and ports.
     "gcc-aarch64-linux-gnu",
     "binutils-aarch64-linux-gnu",
+    // Port builds (swport): make, patch and xz for sources and recipes.
+    "make",
+    "patch",
+    "xz-utils",
     // Networking tests: the loopback DNS server and the HTTP client.
     "dnsmasq-base",
     "curl",
