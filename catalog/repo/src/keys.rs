@@ -1,24 +1,15 @@
-//! Ed25519 key pairs and key files. The file format is the one `swpkg keygen` writes, so one
-//! key tool serves both package and repository signing:
+//! Ed25519 key pairs and key files. Key files are read and written by the `swpkg` host library
+//! (one implementation of the format), so one key tool serves package and repository signing:
 //!
 //! * secret key `NAME.key` (mode 0600): one line `swpkg-ed25519-secret-v1 <64 hex digits>` (seed);
 //! * public key `NAME.pub`: one line `swpkg-ed25519-public-v1 <64 hex digits>`.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use catalog_core::metadata::{Key, Signature};
 use ed25519_dalek::{Signer, SigningKey};
 
 use crate::error::RepoError;
-
-/// Prefix of a secret key line.
-pub const SECRET_PREFIX: &str = "swpkg-ed25519-secret-v1 ";
-/// Prefix of a public key line.
-pub const PUBLIC_PREFIX: &str = "swpkg-ed25519-public-v1 ";
-const MAX_KEY_FILE: u64 = 4096;
 
 /// An ed25519 signing key.
 #[derive(Clone)]
@@ -68,87 +59,43 @@ impl KeyPair {
 
     /// Parse the text of a secret key file.
     pub fn parse_secret(text: &str) -> Option<KeyPair> {
-        let line = text.strip_suffix('\n').unwrap_or(text);
-        let h = line.strip_prefix(SECRET_PREFIX)?;
-        let mut seed = [0u8; 32];
-        hex::decode_to_slice(h, &mut seed).ok()?;
-        Some(KeyPair::from_seed(seed))
+        swpkg::keys::parse_secret_key(text).map(|signing| KeyPair { signing })
     }
 
     /// Read a secret key file.
     pub fn read(path: &Path) -> Result<KeyPair, RepoError> {
-        let text = read_small(path)?;
-        KeyPair::parse_secret(&text).ok_or_else(|| RepoError::Key {
-            path: path.into(),
-            reason: format!(
-                "not a secret key (expected one line `{SECRET_PREFIX}<64 hex digits>`)"
-            ),
-        })
+        swpkg::read_secret_key(path)
+            .map(|signing| KeyPair { signing })
+            .map_err(|e| key_error(path, e))
     }
 
     /// Write `DIR/NAME.key` (0600) and `DIR/NAME.pub`; refuses to overwrite.
     pub fn write(&self, dir: &Path, name: &str) -> Result<(PathBuf, PathBuf), RepoError> {
-        fs::create_dir_all(dir).map_err(RepoError::io("cannot create", dir))?;
-        let secret = dir.join(format!("{name}.key"));
-        let public = dir.join(format!("{name}.pub"));
-        for p in [&secret, &public] {
-            if p.exists() {
-                return Err(RepoError::Key {
-                    path: p.clone(),
-                    reason: "already exists".into(),
-                });
-            }
-        }
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&secret)
-            .map_err(RepoError::io("cannot create", &secret))?;
-        f.write_all(
-            format!("{SECRET_PREFIX}{}\n", hex::encode(self.signing.as_bytes())).as_bytes(),
-        )
-        .and_then(|()| f.sync_all())
-        .map_err(RepoError::io("cannot write", &secret))?;
-        let pub_text = format!(
-            "{PUBLIC_PREFIX}{}\n",
-            hex::encode(self.signing.verifying_key().as_bytes())
-        );
-        fs::write(&public, pub_text).map_err(RepoError::io("cannot write", &public))?;
-        Ok((secret, public))
+        swpkg::write_key_pair(dir, name, &self.signing).map_err(|e| key_error(dir, e))
     }
 }
 
-fn read_small(path: &Path) -> Result<String, RepoError> {
-    let meta = fs::metadata(path).map_err(RepoError::io("cannot read", path))?;
-    if meta.len() > MAX_KEY_FILE {
-        return Err(RepoError::Key {
+/// Key files are `swpkg`'s: map its error into ours, keeping the path and the reason.
+fn key_error(path: &Path, e: swpkg::Error) -> RepoError {
+    match e {
+        swpkg::Error::Key { path, reason } => RepoError::Key { path, reason },
+        other => RepoError::Key {
             path: path.into(),
-            reason: "too large to be a key file".into(),
-        });
+            reason: other.to_string(),
+        },
     }
-    fs::read_to_string(path).map_err(RepoError::io("cannot read", path))
 }
 
 /// Read a public key file as a TUF key object.
 pub fn read_public_key(path: &Path) -> Result<Key, RepoError> {
-    let text = read_small(path)?;
-    let line = text.strip_suffix('\n').unwrap_or(&text);
-    let mut raw = [0u8; 32];
-    line.strip_prefix(PUBLIC_PREFIX)
-        .and_then(|h| hex::decode_to_slice(h, &mut raw).ok())
-        .ok_or_else(|| RepoError::Key {
-            path: path.into(),
-            reason: format!(
-                "not a public key (expected one line `{PUBLIC_PREFIX}<64 hex digits>`)"
-            ),
-        })?;
-    Ok(Key::ed25519(&raw))
+    let vk = swpkg::read_public_key(path).map_err(|e| key_error(path, e))?;
+    Ok(Key::ed25519(vk.as_bytes()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn key_files_round_trip_and_refuse_garbage() {

@@ -63,13 +63,25 @@ pub fn read_public_key(path: &Path) -> Result<VerifyingKey, Error> {
 /// Generate a key pair into `dir` as `NAME.key` (0600) and `NAME.pub`. Refuses to overwrite.
 /// Returns the two paths.
 pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf, VerifyingKey), Error> {
-    fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed).map_err(|e| Error::Key {
         path: dir.into(),
         reason: format!("no system randomness: {e}"),
     })?;
     let key = SigningKey::from_bytes(&seed);
+    let (secret, public) = write_key_pair(dir, name, &key)?;
+    Ok((secret, public, key.verifying_key()))
+}
+
+/// Write `key` into `dir` as `NAME.key` (0600, synced) and `NAME.pub`. Refuses to overwrite.
+/// This is the one writer of the key file format; repository signing (`catalog-repo`) uses it
+/// too.
+pub fn write_key_pair(
+    dir: &Path,
+    name: &str,
+    key: &SigningKey,
+) -> Result<(PathBuf, PathBuf), Error> {
+    fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
     let secret = dir.join(format!("{name}.key"));
     let public = dir.join(format!("{name}.pub"));
     for p in [&secret, &public] {
@@ -86,13 +98,12 @@ pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf, VerifyingKey)
         .mode(0o600)
         .open(&secret)
         .map_err(Error::io("cannot create", &secret))?;
-    f.write_all(format_secret_key(&key).as_bytes())
+    f.write_all(format_secret_key(key).as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(Error::io("cannot write", &secret))?;
-    let vk = key.verifying_key();
-    fs::write(&public, swpkg_core::format_public_key(&vk))
+    fs::write(&public, swpkg_core::format_public_key(&key.verifying_key()))
         .map_err(Error::io("cannot write", &public))?;
-    Ok((secret, public, vk))
+    Ok((secret, public))
 }
 
 #[cfg(test)]

@@ -16,6 +16,6 @@ pub mod source;
 pub use build::{build_package, BuildOptions, ZSTD_LEVEL, ZSTD_WINDOW_LOG};
 pub use error::Error;
 pub use extract::extract_package;
-pub use keys::{keygen, read_public_key, read_secret_key};
+pub use keys::{keygen, read_public_key, read_secret_key, write_key_pair};
 pub use read::{inspect_package, verify_package};
 pub use source::SourceManifest;
