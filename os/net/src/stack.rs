@@ -698,7 +698,32 @@ impl Stack {
         }
     }
 
+    /// A finished non-blocking connect becomes `Connected` (or fails with `ECONNREFUSED`,
+    /// kept for `SO_ERROR`) as soon as the socket is used, as POSIX programs expect after
+    /// `poll` said "writable".
+    fn settle(&mut self, id: SocketId) {
+        let Some(Entry {
+            body: Body::Tcp(t), ..
+        }) = self.table.get_mut(&id)
+        else {
+            return;
+        };
+        let TcpState::Connecting(h) = t.state else {
+            return;
+        };
+        match self.sockets.get::<tcp::Socket>(h).state() {
+            tcp::State::SynSent | tcp::State::SynReceived => {}
+            tcp::State::Closed => {
+                self.sockets.remove(h);
+                t.state = TcpState::Fresh;
+                t.error = Some(Errno::ECONNREFUSED);
+            }
+            _ => t.state = TcpState::Connected { h, reported: true },
+        }
+    }
+
     fn tcp_conn(&mut self, id: SocketId) -> Result<(&mut TcpSock, SocketHandle), Errno> {
+        self.settle(id);
         let e = self.table.get_mut(&id).ok_or(Errno::EBADF)?;
         let Body::Tcp(t) = &mut e.body else {
             return Err(Errno::EINVAL);
@@ -706,7 +731,7 @@ impl Stack {
         match t.state {
             TcpState::Connected { h, .. } => Ok((t, h)),
             TcpState::Connecting(_) => Err(Errno::EAGAIN),
-            _ => Err(Errno::ENOTCONN),
+            _ => Err(t.error.take().unwrap_or(Errno::ENOTCONN)),
         }
     }
 
@@ -946,17 +971,10 @@ impl Stack {
 
     /// `SO_ERROR`: the pending error, cleared by reading.
     pub fn take_error(&mut self, id: SocketId) -> Result<Option<Errno>, Errno> {
-        let sockets = &self.sockets;
+        self.settle(id);
         let e = self.table.get_mut(&id).ok_or(Errno::EBADF)?;
         Ok(match &mut e.body {
-            Body::Tcp(t) => match t.state {
-                TcpState::Connecting(h)
-                    if sockets.get::<tcp::Socket>(h).state() == tcp::State::Closed =>
-                {
-                    Some(Errno::ECONNREFUSED)
-                }
-                _ => t.error.take(),
-            },
+            Body::Tcp(t) => t.error.take(),
             Body::Udp(_) => None,
         })
     }

@@ -405,3 +405,32 @@ fn reconfigured_address_is_reachable() {
     n.run(1500);
     assert_eq!(n.a.connect_status(s2), Err(Errno::EAGAIN));
 }
+
+#[test]
+fn nonblocking_connect_then_poll_then_use() {
+    let mut n = Net::new();
+    let l = n.b.socket(SockKind::Tcp).unwrap();
+    n.b.bind(l, Addr::new([0; 4], 9000)).unwrap();
+    n.b.listen(l, 1).unwrap();
+    let c = n.a.socket(SockKind::Tcp).unwrap();
+    assert_eq!(
+        n.a.connect(c, Addr::new(HOST, 9000)),
+        Err(Errno::EINPROGRESS)
+    );
+    assert!(!n.a.readiness(c).writable);
+    assert!(n.until(2000, |n| n.a.readiness(c).writable));
+    // Like a C program: SO_ERROR is 0, then the socket is simply used.
+    assert_eq!(n.a.take_error(c), Ok(None));
+    assert_eq!(n.a.send(c, b"hi"), Ok(2));
+    assert_eq!(n.a.connect(c, Addr::new(HOST, 9000)), Err(Errno::EISCONN));
+    // A refused non-blocking connect reports ECONNREFUSED through SO_ERROR once.
+    let d = n.a.socket(SockKind::Tcp).unwrap();
+    assert_eq!(
+        n.a.connect(d, Addr::new(HOST, 9001)),
+        Err(Errno::EINPROGRESS)
+    );
+    assert!(n.until(2000, |n| n.a.readiness(d).error));
+    assert_eq!(n.a.take_error(d), Ok(Some(Errno::ECONNREFUSED)));
+    assert_eq!(n.a.take_error(d), Ok(None));
+    assert_eq!(n.a.send(d, b"x"), Err(Errno::ENOTCONN));
+}
