@@ -207,7 +207,11 @@ pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option
             nic,
             counters: Counters::default(),
         };
-        let stack = Stack::new(config, &mut dev, now_ms(), arch::counter());
+        let mut stack = Stack::new(config, &mut dev, now_ms(), arch::counter());
+        // Socket buffers may use at most a quarter of the kernel heap.
+        stack.set_socket_limit(
+            crate::mm::heap_size() as usize / 4 / (2 * swiftos_net::stack::TCP_BUF),
+        );
         let c = *stack.config();
         *NET.lock() = Some(Net {
             stack,

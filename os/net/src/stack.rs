@@ -33,6 +33,8 @@ pub const UDP_BUF: usize = 64 * 1024;
 pub const MAX_BACKLOG: usize = 32;
 /// First ephemeral port.
 pub const EPHEMERAL_FIRST: u16 = 49152;
+/// Default cap on smoltcp sockets (each TCP one holds `2 * TCP_BUF` bytes of buffers).
+pub const DEFAULT_SOCKET_LIMIT: usize = 256;
 /// How long a closed TCP connection may linger (flushing data, waiting for the peer's FIN)
 /// before it is aborted.
 pub const LINGER_MS: u64 = 30_000;
@@ -157,6 +159,7 @@ pub struct Stack {
     next_port: u16,
     config: NetConfig,
     now_ms: u64,
+    limit: usize,
 }
 
 fn tcp_socket() -> tcp::Socket<'static> {
@@ -241,7 +244,18 @@ impl Stack {
             next_port: EPHEMERAL_FIRST + (seed % 1024) as u16,
             config,
             now_ms,
+            limit: DEFAULT_SOCKET_LIMIT,
         }
+    }
+
+    /// Cap the number of stack sockets (listen slots and lingering connections included) so
+    /// socket buffers cannot exhaust the kernel heap. New sockets beyond it get `ENOBUFS`.
+    pub fn set_socket_limit(&mut self, limit: usize) {
+        self.limit = limit.max(4);
+    }
+
+    fn room(&self) -> usize {
+        self.limit.saturating_sub(self.sockets.iter().count())
     }
 
     pub fn config(&self) -> &NetConfig {
@@ -348,6 +362,12 @@ impl Stack {
 
     /// Create a socket.
     pub fn socket(&mut self, kind: SockKind) -> Result<SocketId, Errno> {
+        if self.table.len() >= self.limit {
+            return Err(Errno::ENFILE);
+        }
+        if kind == SockKind::Udp && self.room() == 0 {
+            return Err(Errno::ENOBUFS);
+        }
         let id = self.next_id;
         self.next_id = self.next_id.checked_add(1).ok_or(Errno::ENFILE)?;
         let body = match kind {
@@ -517,6 +537,10 @@ impl Stack {
             Some(a) => a,
             None => Addr::new([0; 4], self.ephemeral(SockKind::Tcp)?),
         };
+        let backlog = backlog.min(self.room());
+        if backlog == 0 {
+            return Err(Errno::ENOBUFS);
+        }
         let opts = self.entry(id)?.opts;
         let mut slots = Vec::with_capacity(backlog);
         for _ in 0..backlog {
@@ -626,6 +650,9 @@ impl Stack {
         };
         if !self.config.in_subnet(remote.ip) && self.config.gateway.is_none() {
             return Err(Errno::ENETUNREACH);
+        }
+        if self.room() == 0 {
+            return Err(Errno::ENOBUFS);
         }
         let port = match local {
             Some(a) => a.port,

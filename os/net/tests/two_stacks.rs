@@ -434,3 +434,19 @@ fn nonblocking_connect_then_poll_then_use() {
     assert_eq!(n.a.take_error(d), Ok(None));
     assert_eq!(n.a.send(d, b"x"), Err(Errno::ENOTCONN));
 }
+
+#[test]
+fn socket_limit_gives_enobufs_not_a_crash() {
+    let mut n = Net::new();
+    n.a.set_socket_limit(6);
+    let l = n.a.socket(SockKind::Tcp).unwrap();
+    n.a.bind(l, Addr::new([0; 4], 80)).unwrap();
+    n.a.listen(l, 32).unwrap(); // gets 6 slots, not 32
+    let c = n.a.socket(SockKind::Tcp).unwrap();
+    assert_eq!(n.a.connect(c, Addr::new(HOST, 80)), Err(Errno::ENOBUFS));
+    assert_eq!(n.a.socket(SockKind::Udp), Err(Errno::ENOBUFS));
+    n.a.close(l);
+    n.run(5);
+    let u = n.a.socket(SockKind::Udp);
+    assert!(u.is_ok(), "{u:?}");
+}
