@@ -46,6 +46,81 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RecipeCmd,
     },
+    /// The hosted repository: signing keys, publishing a static web root, verifying a URL.
+    #[command(after_help = REPO_EXAMPLES)]
+    Repo {
+        #[command(subcommand)]
+        cmd: RepoCmd,
+    },
+}
+
+const REPO_EXAMPLES: &str = "Examples:
+  swport repo keygen keys/                       # root, targets, snapshot, timestamp key pairs
+  swport repo publish --packages build/packages --keys keys/ --out build/hosted-repo
+  repo-server --root build/hosted-repo --bind 127.0.0.1:8080
+  swport repo verify-url http://127.0.0.1:8080/ --root-key build/hosted-repo/repo-root.pub
+  swport repo rotate-keys --old-keys keys/ --keys new-keys/ --out build/hosted-repo
+
+The published root is plain files (any static web server can host it): TUF metadata with
+consistent snapshots, every package with a .sha256 sidecar, hosted-repo.json, repo-root.pub
+(the root key clients pin) and an HTML package browser (index.html).";
+
+#[derive(Subcommand)]
+enum RepoCmd {
+    /// Create the four role key pairs (root, targets, snapshot, timestamp) in DIR; never overwrites.
+    Keygen { dir: PathBuf },
+    /// Publish (or re-publish) every .swpkg of --packages into a static web root.
+    ///
+    /// Packages are verified first (signature by the root key or a KEYS/package*.pub key, every
+    /// payload byte, arch and ABI); nothing is written if one fails. Re-publishing adds new
+    /// packages, bumps targets/snapshot/timestamp versions and writes timestamp.json last, so a
+    /// reader never sees metadata that points at missing files.
+    Publish {
+        /// Directory of .swpkg files.
+        #[arg(long)]
+        packages: PathBuf,
+        /// Directory of role keys (from `swport repo keygen`).
+        #[arg(long)]
+        keys: PathBuf,
+        /// The web root to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Repository name recorded in hosted-repo.json.
+        #[arg(long, default_value = "swiftos")]
+        name: String,
+        /// Channel recorded in hosted-repo.json.
+        #[arg(long, default_value = "stable")]
+        channel: String,
+    },
+    /// Rotate the role keys: root N+1 is signed by the old and the new root keys.
+    RotateKeys {
+        /// The keys currently trusted.
+        #[arg(long)]
+        old_keys: PathBuf,
+        /// The new keys (from `swport repo keygen`).
+        #[arg(long)]
+        keys: PathBuf,
+        /// The published web root.
+        #[arg(long)]
+        out: PathBuf,
+        /// Repository name recorded in hosted-repo.json (keep the one you published with).
+        #[arg(long, default_value = "swiftos")]
+        name: String,
+        /// Channel recorded in hosted-repo.json.
+        #[arg(long, default_value = "stable")]
+        channel: String,
+    },
+    /// Fetch everything a client would from URL and verify the whole chain and every package;
+    /// reports every problem found and exits 1 if there is any.
+    VerifyUrl {
+        url: String,
+        /// Root public key to pin (default: trust the served repo-root.pub on first use).
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+        /// Seconds allowed per request.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +216,7 @@ fn main() -> Result<()> {
         }
         Cmd::Catalog { cmd } => catalog_cmd(&root, cmd)?,
         Cmd::Recipe { cmd } => recipe_cmd(&root, cmd)?,
+        Cmd::Repo { cmd } => repo_cmd(cmd)?,
         Cmd::Sysroot { cmd } => {
             let cfg = SysrootConfig {
                 source_dir: root.join("sysroot"),
@@ -308,6 +384,93 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
             }
             println!("repository: {}", f.dir.display());
             println!("trusted root: {}", f.root_json.display());
+        }
+    }
+    Ok(())
+}
+
+fn repo_cmd(cmd: RepoCmd) -> Result<()> {
+    use catalog_hosted::{PublishOptions, VerifyOptions};
+    let report = |p: &catalog_hosted::Published, out: &std::path::Path| {
+        println!(
+            "published {} ({} new, {} unchanged, {} packages served): root v{}, targets v{}, snapshot v{}, timestamp v{}",
+            out.display(),
+            p.added.len(),
+            p.unchanged.len(),
+            p.total_packages,
+            p.root_version,
+            p.targets_version,
+            p.snapshot_version,
+            p.timestamp_version
+        );
+    };
+    match cmd {
+        RepoCmd::Keygen { dir } => {
+            for p in catalog_hosted::generate_keys(&dir)
+                .with_context(|| format!("creating role keys in {}", dir.display()))?
+            {
+                println!("wrote {}", p.display());
+            }
+        }
+        RepoCmd::Publish {
+            packages,
+            keys,
+            out,
+            name,
+            channel,
+        } => {
+            let mut o = PublishOptions::new(&packages, &keys, &out);
+            o.name = name;
+            o.channel = channel;
+            let p = catalog_hosted::publish(&o).with_context(|| {
+                format!("publishing {} into {}", packages.display(), out.display())
+            })?;
+            report(&p, &out);
+        }
+        RepoCmd::RotateKeys {
+            old_keys,
+            keys,
+            out,
+            name,
+            channel,
+        } => {
+            // Rotation re-signs what is published; it adds no packages.
+            let mut o = PublishOptions::new(&out, &keys, &out);
+            o.name = name;
+            o.channel = channel;
+            let p = catalog_hosted::rotate_keys(&o, &old_keys)
+                .with_context(|| format!("rotating the keys of {}", out.display()))?;
+            report(&p, &out);
+        }
+        RepoCmd::VerifyUrl {
+            url,
+            root_key,
+            timeout,
+        } => {
+            let r = catalog_hosted::verify_url(
+                &url,
+                &VerifyOptions {
+                    root_key,
+                    timeout: std::time::Duration::from_secs(timeout),
+                },
+            )
+            .with_context(|| format!("verifying {url}"))?;
+            if let Some([root, ts, snap, targets]) = r.versions {
+                println!(
+                    "{}: metadata verified (root v{root}, timestamp v{ts}, snapshot v{snap}, targets v{targets})",
+                    r.url
+                );
+            }
+            println!(
+                "{}: {} targets verified, {}/{} packages pass every check",
+                r.url, r.targets_ok, r.packages_ok, r.packages_total
+            );
+            for p in &r.problems {
+                eprintln!("problem: {p}");
+            }
+            if !r.is_ok() {
+                anyhow::bail!("{}: {} problem(s) found", r.url, r.problems.len());
+            }
         }
     }
     Ok(())
