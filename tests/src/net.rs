@@ -7,7 +7,7 @@ use crate::QemuConfig;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The port the guest's `/etc/resolv.conf` names on 10.0.2.2 (forwarded by QEMU to the host's
@@ -51,21 +51,19 @@ impl QemuConfig {
     }
 }
 
-/// The shared loopback DNS server (one per test process; tests share it).
+/// The loopback DNS server, running while this value lives (dropping it stops `dnsmasq`).
+/// Tests that use DNS hold one each; they take turns on [`DNS_PORT`].
 pub struct TestDns {
-    _child: Child,
+    child: Child,
+    _turn: MutexGuard<'static, ()>,
 }
 
-static DNS: OnceLock<Mutex<Option<TestDns>>> = OnceLock::new();
+static DNS_TURN: Mutex<()> = Mutex::new(());
 
-/// Start `dnsmasq` on 127.0.0.1:[`DNS_PORT`] (once), answering [`TEST_NAMES`] and
-/// [`TEST_CNAME`], NXDOMAIN for everything else, forwarding nothing.
-pub fn ensure_dns() {
-    let m = DNS.get_or_init(|| Mutex::new(None));
-    let mut g = m.lock().unwrap();
-    if g.is_some() {
-        return;
-    }
+/// Start `dnsmasq` on 127.0.0.1:[`DNS_PORT`], answering [`TEST_NAMES`] and [`TEST_CNAME`],
+/// NXDOMAIN for everything else, forwarding nothing (`--no-resolv`, `--local=/#/`).
+pub fn start_dns() -> TestDns {
+    let turn = DNS_TURN.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = Command::new("dnsmasq");
     c.args([
         "--keep-in-foreground",
@@ -91,13 +89,13 @@ pub fn ensure_dns() {
         .spawn()
         .expect("starting dnsmasq (install dnsmasq-base: cargo xtask setup)");
     std::thread::sleep(Duration::from_millis(300));
-    *g = Some(TestDns { _child: child });
+    TestDns { child, _turn: turn }
 }
 
 impl Drop for TestDns {
     fn drop(&mut self) {
-        let _ = self._child.kill();
-        let _ = self._child.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

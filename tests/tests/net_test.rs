@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use swiftos_tests::net::{ensure_dns, free_port, http_server};
+use swiftos_tests::net::{free_port, http_server, start_dns};
 use swiftos_tests::{Guest, QemuConfig};
 
 /// A small SHA-256 so the test needs no extra crate (checked against a known vector below).
@@ -271,7 +271,7 @@ fn tcpget_fetches_from_host_and_reports_refused_and_timeout() {
 
 #[test]
 fn nslookup_resolves_test_names_and_reports_nxdomain() {
-    ensure_dns();
+    let _dns = start_dns();
     let (port, _) = http_server(vec![("/dns".into(), b"named\n".to_vec())]);
     let mut g = boot("net_dns", &[], &[], "user");
     let (out, code) = g.run_status("nslookup repo.swiftos.test").unwrap();
