@@ -6,6 +6,7 @@
 //!   tests that drive the serial console.
 
 mod artifacts;
+mod seed;
 mod setup;
 
 use anyhow::{bail, Context, Result};
@@ -23,6 +24,7 @@ use swiftos_tests::{Guest, QemuConfig};
         as qemu-system-arm, and the Rust target aarch64-unknown-none); second runs reuse cached builds.",
     after_help = "Examples:\n  cargo xtask run          # boot SwiftOS, log in as user/user\n  \
         cargo xtask test         # the full test suite (what CI runs)\n  \
+        cargo xtask seed         # package + publish the seed repository into build/seed/repo\n  \
         cargo xtask image-list build/base.img"
 )]
 struct Cli {
@@ -36,8 +38,18 @@ enum Cmd {
     Setup,
     /// Build the kernel, the userland programs and build/base.img.
     Build,
-    /// Build everything and boot SwiftOS on this terminal (Ctrl-A X leaves QEMU).
-    Run,
+    /// Build everything, publish and serve the seed repository, and boot SwiftOS on this
+    /// terminal (Ctrl-A X leaves QEMU).
+    Run {
+        /// Loopback port for the seed repository (the guest sees it as 10.0.2.2:PORT).
+        #[arg(long, default_value_t = 8080)]
+        repo_port: u16,
+        /// Loopback port forwarded to the guest's port 8080 (where `httpd` listens).
+        #[arg(long, default_value_t = 8088)]
+        httpd_port: u16,
+    },
+    /// Package the seed ports (seed/seed.toml) and publish them into build/seed/repo.
+    Seed,
     /// Run the whole test suite: host unit tests, then the QEMU tests.
     Test {
         /// Only run QEMU tests whose name contains this filter.
@@ -65,10 +77,17 @@ fn main() -> Result<()> {
             setup::ensure()?;
             artifacts::all().map(|_| ())
         }
-        Cmd::Run => {
+        Cmd::Run {
+            repo_port,
+            httpd_port,
+        } => {
             setup::ensure()?;
             artifacts::all()?;
-            run()
+            run(repo_port, httpd_port)
+        }
+        Cmd::Seed => {
+            setup::ensure()?;
+            seed::publish().map(|_| ())
         }
         Cmd::Test {
             qemu_filter,
@@ -86,11 +105,32 @@ fn main() -> Result<()> {
     }
 }
 
-fn run() -> Result<()> {
+fn run(repo_port: u16, httpd_port: u16) -> Result<()> {
+    let web_root = seed::publish()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], repo_port));
+    let _server = seed::serve(&web_root, addr).with_context(|| {
+        format!(
+            "serving the seed repository on {addr} (pick another port with --repo-port {})",
+            seed::free_port().unwrap_or(8081)
+        )
+    })?;
+    println!(
+        "Seed repository {} served at http://{addr}/ (the guest sees http://10.0.2.2:{repo_port}/; access log {}).",
+        web_root.display(),
+        seed::server_log().display()
+    );
+    // The loopback DNS server the guest's /etc/resolv.conf points at (10.0.2.2:15353): it
+    // answers the project's names (repo.swiftos.test -> 10.0.2.2) and NXDOMAIN for the rest.
+    let _dns = swiftos_tests::net::start_dns();
+    println!(
+        "DNS for the guest on 127.0.0.1:{} (repo.swiftos.test -> 10.0.2.2); guest port 8080 is http://127.0.0.1:{httpd_port}/ here.",
+        swiftos_tests::net::DNS_PORT
+    );
     println!(
         "Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU."
     );
     let status = QemuConfig::default()
+        .with_user_net(&[(httpd_port, 8080)], &[])
         .command(true)
         .status()
         .context("starting qemu-system-aarch64")?;
@@ -130,6 +170,8 @@ fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
             .args(["test", "-p", "swport", "--tests", "--", "--ignored"])
             .arg("--test-threads=1");
         artifacts::check(&mut c, "port tests")?;
+        println!("== seed repository: package, publish, serve, verify over HTTP ==");
+        seed::publish_serve_verify()?;
     }
     Ok(())
 }

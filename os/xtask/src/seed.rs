@@ -1,0 +1,237 @@
+//! The seed repository (`seed/seed.toml`): package its ports, publish a signed web root, and
+//! serve it with `repo-server`.
+
+use anyhow::{bail, Context, Result};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use swiftos_tests::repo_root;
+
+use crate::artifacts::check;
+
+/// Where the published seed web root is written.
+pub fn repo_dir() -> PathBuf {
+    repo_root().join("build/seed/repo")
+}
+
+/// `seed/seed.toml`, parsed by hand: three keys, no dependency needed.
+#[derive(Debug)]
+struct SeedConfig {
+    name: String,
+    channel: String,
+    ports: Vec<String>,
+}
+
+fn parse_config(text: &str, path: &Path) -> Result<SeedConfig> {
+    let mut name = None;
+    let mut channel = None;
+    let mut ports = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .with_context(|| format!("{}:{}: expected `key = value`", path.display(), i + 1))?;
+        let v = v.trim();
+        let unquote = |s: &str| -> Result<String> {
+            s.strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .map(str::to_string)
+                .with_context(|| format!("{}:{}: expected a \"string\"", path.display(), i + 1))
+        };
+        match k.trim() {
+            "name" => name = Some(unquote(v)?),
+            "channel" => channel = Some(unquote(v)?),
+            "ports" => {
+                let inner = v
+                    .strip_prefix('[')
+                    .and_then(|s| s.strip_suffix(']'))
+                    .with_context(|| {
+                        format!("{}:{}: expected [\"port\", ...]", path.display(), i + 1)
+                    })?;
+                ports = Some(
+                    inner
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(unquote)
+                        .collect::<Result<Vec<_>>>()?,
+                );
+            }
+            other => bail!("{}:{}: unknown key `{other}`", path.display(), i + 1),
+        }
+    }
+    Ok(SeedConfig {
+        name: name.with_context(|| format!("{}: missing `name`", path.display()))?,
+        channel: channel.with_context(|| format!("{}: missing `channel`", path.display()))?,
+        ports: ports.with_context(|| format!("{}: missing `ports`", path.display()))?,
+    })
+}
+
+fn swport() -> Command {
+    let mut c = super::cargo();
+    c.current_dir(repo_root())
+        .args(["run", "--quiet", "-p", "swport", "--"]);
+    c
+}
+
+/// Package the seed ports and publish them into [`repo_dir`]. Returns the web root.
+pub fn publish() -> Result<PathBuf> {
+    let root = repo_root();
+    let cfg_path = root.join("seed/seed.toml");
+    let text = std::fs::read_to_string(&cfg_path)
+        .with_context(|| format!("reading {}", cfg_path.display()))?;
+    let cfg = parse_config(&text, &cfg_path)?;
+    let keys = root.join(".cache/seed-keys");
+    if !keys.join("root.key").exists() {
+        println!("== seed: creating development role keys in .cache/seed-keys ==");
+        check(
+            swport().args(["repo", "keygen"]).arg(&keys),
+            "swport repo keygen",
+        )?;
+    }
+    let packages = root.join("build/seed/packages");
+    std::fs::create_dir_all(&packages)?;
+    for port in &cfg.ports {
+        println!("== seed: packaging {port} ==");
+        check(
+            swport()
+                .args(["recipe", "package", port, "--out"])
+                .arg(&packages)
+                .arg("--key")
+                .arg(keys.join("root.key")),
+            &format!("swport recipe package {port}"),
+        )?;
+    }
+    let out = repo_dir();
+    std::fs::create_dir_all(&out)?;
+    println!("== seed: publishing {} ==", out.display());
+    check(
+        swport()
+            .args(["repo", "publish", "--packages"])
+            .arg(&packages)
+            .arg("--keys")
+            .arg(&keys)
+            .arg("--out")
+            .arg(&out)
+            .args(["--name", &cfg.name, "--channel", &cfg.channel]),
+        "swport repo publish",
+    )?;
+    Ok(out)
+}
+
+/// A running `repo-server`; stopped when dropped.
+pub struct RepoServer {
+    child: Child,
+}
+
+impl Drop for RepoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Where `repo-server`'s access log goes (kept off the terminal QEMU's console is on).
+pub fn server_log() -> PathBuf {
+    repo_root().join("build/seed/repo-server.log")
+}
+
+/// Start `repo-server` on `web_root` at `addr` and wait until it accepts connections.
+pub fn serve(web_root: &Path, addr: SocketAddr) -> Result<RepoServer> {
+    // Build first so the wait below measures start-up, not compilation.
+    check(
+        super::cargo()
+            .current_dir(repo_root())
+            .args(["build", "--quiet", "-p", "repo-server"]),
+        "building repo-server",
+    )?;
+    let child = super::cargo()
+        .current_dir(repo_root())
+        .args(["run", "--quiet", "-p", "repo-server", "--", "--root"])
+        .arg(web_root)
+        .arg("--bind")
+        .arg(addr.to_string())
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::File::create(server_log())
+                .with_context(|| format!("creating {}", server_log().display()))?,
+        )
+        .spawn()
+        .context("starting repo-server")?;
+    let mut server = RepoServer { child };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(server);
+        }
+        if let Ok(Some(st)) = server.child.try_wait() {
+            bail!(
+                "repo-server exited at start-up ({st}); is {addr} already in use? (log: {})",
+                server_log().display()
+            );
+        }
+        if Instant::now() > deadline {
+            bail!("repo-server did not accept connections on {addr} within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The full seed check of `cargo xtask test`: publish, serve on a free port, verify over HTTP
+/// the way a client would.
+pub fn publish_serve_verify() -> Result<()> {
+    let web_root = publish()?;
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
+    let _server = serve(&web_root, addr)?;
+    println!("== seed: swport repo verify-url http://{addr}/ ==");
+    check(
+        swport()
+            .args([
+                "repo",
+                "verify-url",
+                &format!("http://{addr}/"),
+                "--root-key",
+            ])
+            .arg(web_root.join("repo-root.pub")),
+        "verifying the served seed repository",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_config_parses_and_rejects_garbage() {
+        let p = Path::new("seed.toml");
+        let c = parse_config(
+            "# c\nname = \"s\"\nchannel = \"dev\"\nports = [\"lua\", \"zlib\"]\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!((c.name.as_str(), c.channel.as_str()), ("s", "dev"));
+        assert_eq!(c.ports, ["lua", "zlib"]);
+        assert!(parse_config("name = s\n", p).is_err());
+        assert!(parse_config("bogus = \"x\"\n", p).is_err());
+        assert!(parse_config("name = \"s\"\nchannel = \"c\"\n", p)
+            .unwrap_err()
+            .to_string()
+            .contains("missing `ports`"));
+    }
+
+    #[test]
+    fn the_checked_in_seed_config_is_valid() {
+        let p = repo_root().join("seed/seed.toml");
+        let c = parse_config(&std::fs::read_to_string(&p).unwrap(), &p).unwrap();
+        assert!(c.ports.iter().any(|p| p == "lua"));
+    }
+}
