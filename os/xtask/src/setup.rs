@@ -17,6 +17,13 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     // Networking tests: the loopback DNS server and the HTTP client.
     "dnsmasq-base",
     "curl",
+    // Package-format tests compare with `tar --zstd`.
+    "zstd",
+    // Repository tests: the root served by Debian's nginx too (proves it is static), the wrk
+    // benchmark, and the headless-browser test of the package browser.
+    "nginx-light",
+    "wrk",
+    "chromium",
 ];
 
 fn installed(pkg: &str) -> bool {
