@@ -59,7 +59,8 @@ enum Cmd {
         #[arg(long)]
         skip_host: bool,
     },
-    /// Benchmarks; figures go to docs/PERFORMANCE.md by hand.
+    /// Benchmarks (boot time against a minimal image, then the network benchmark); figures go
+    /// to docs/PERFORMANCE.md by hand.
     Bench {
         /// How many boots to take the median of.
         #[arg(long, default_value_t = 5)]
@@ -213,5 +214,18 @@ fn bench(runs: usize) -> Result<()> {
         m.as_secs_f64() * 1e3,
         b.as_secs_f64() / m.as_secs_f64()
     );
-    Ok(())
+    println!("== network: TCP both ways, httpd requests/s, idle host CPU ==");
+    let mut c = cargo();
+    c.current_dir(swiftos_tests::repo_root()).args([
+        "test",
+        "-p",
+        "swiftos-tests",
+        "--test",
+        "net_test",
+        "--",
+        "--ignored",
+        "--nocapture",
+        "net_benchmark",
+    ]);
+    artifacts::check(&mut c, "network benchmark")
 }
