@@ -341,9 +341,6 @@ const STAT_FIELDS: [&str; 14] = [
     "st_spare4",
 ];
 
-/// Signals whose newlib numbers differ from the ABI's (the glue translates them).
-pub const SIGNALS_TRANSLATED: [&str; 1] = ["SIGBUS"];
-
 /// Compile-time proofs that the C library's numbers and `struct stat` equal the ABI's; compiled
 /// by the sysroot glue (`#define SWIFTOS_ABI_CHECK_LIBC` after the libc headers).
 fn libc_checks(o: &mut String, consts: &[(&str, u32)]) {
@@ -361,8 +358,7 @@ fn libc_checks(o: &mut String, consts: &[(&str, u32)]) {
         let libc_has = !name.starts_with("PROT_")
             && !name.starts_with("MAP_")
             && !name.starts_with("POWER_")
-            && !name.starts_with("CONSOLE_")
-            && !SIGNALS_TRANSLATED.contains(name);
+            && !name.starts_with("CONSOLE_");
         if libc_has {
             check(name);
         }

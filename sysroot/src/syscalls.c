@@ -333,23 +333,15 @@ void _exit(int code)
 		__asm__ volatile("wfi");
 }
 
-/* newlib's SIGBUS (10) differs from the ABI's (7); everything else is shared. */
-static int sig_to_abi(int sig) { return sig == SIGBUS ? (int)7 : sig; }
-static int status_from_abi(int st)
-{
-	if ((st & 0xff) != 0 && (st & 0x7f) == 7)
-		return (st & ~0x7f) | SIGBUS;
-	return st;
-}
-
-int _kill(int pid, int sig) { return (int)ret(sc2(SWIFTOS_SYS_KILL, pid, sig_to_abi(sig))); }
+/* Signal numbers and wait statuses are newlib's (checked by the generated header). */
+int _kill(int pid, int sig) { return (int)ret(sc2(SWIFTOS_SYS_KILL, pid, sig)); }
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
 	int st = 0;
 	long r = ret(sc3(SWIFTOS_SYS_WAIT, pid, &st, options));
 	if (r > 0 && status)
-		*status = status_from_abi(st);
+		*status = st;
 	return (pid_t)r;
 }
 int _wait(int *status) { return waitpid(-1, status, 0); }

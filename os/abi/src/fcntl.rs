@@ -60,7 +60,7 @@ pub const SIGSEGV: u32 = 11;
 pub const SIGPIPE: u32 = 13;
 pub const SIGTERM: u32 = 15;
 pub const SIGILL: u32 = 4;
-pub const SIGBUS: u32 = 7;
+pub const SIGBUS: u32 = 10;
 
 /// Encode a wait status the way newlib's `<sys/wait.h>` macros decode it.
 pub const fn wait_status_exited(code: u8) -> u32 {
