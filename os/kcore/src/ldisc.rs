@@ -24,7 +24,9 @@ pub enum ReadResult {
 }
 
 const MAX_LINE: usize = 4096;
-/// Delivered-but-unread input kept at most; further input is dropped until a reader catches up.
+/// Delivered-but-unread input kept at most; further input is dropped until a reader catches up
+/// (a cooked line completed just below the limit is still delivered whole, so the unread input
+/// can exceed this by at most one line).
 pub const MAX_READY: usize = 64 * 1024;
 
 /// State of the console's input side.
@@ -209,6 +211,22 @@ mod tests {
         assert_eq!(l.ready.len(), MAX_READY);
         // Ctrl-C still gets through when the buffer is full.
         assert_eq!(l.input(0x03, &mut echo), InputEvent::Interrupt);
+    }
+
+    #[test]
+    fn cooked_line_at_the_limit_overshoots_by_at_most_one_line() {
+        let mut l = LineDiscipline::new();
+        let mut echo = Vec::new();
+        for _ in 0..MAX_READY - 1 {
+            l.input(b'\n', &mut echo);
+        }
+        for _ in 0..MAX_LINE + 10 {
+            l.input(b'y', &mut echo);
+        }
+        l.input(b'\n', &mut echo);
+        assert_eq!(l.ready.len(), MAX_READY + MAX_LINE);
+        l.input(b'\n', &mut echo);
+        assert_eq!(l.ready.len(), MAX_READY + MAX_LINE, "full: dropped");
     }
 
     #[test]
