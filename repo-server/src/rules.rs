@@ -1,7 +1,7 @@
 //! Pure HTTP rules of the server: request path to relative file path, byte ranges, entity
 //! tags and conditional requests, content types and cache lifetimes.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Why a request path is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +155,20 @@ pub fn etag(len: u64, mtime: SystemTime) -> String {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     format!("\"{len:x}-{ns:x}\"")
+}
+
+/// The last second an HTTP date can name (9999-12-31T23:59:59Z).
+const LAST_HTTP_DATE: u64 = 253_402_300_799;
+
+/// The `Last-Modified` value of a file: its modification time as an HTTP date, clamped to the
+/// range an HTTP date can express (1970-01-01 to 9999-12-31). `httpdate::fmt_http_date` panics
+/// outside that range, and file systems hold earlier (negative) and later times.
+pub fn last_modified(mtime: SystemTime) -> String {
+    let secs = mtime
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .min(LAST_HTTP_DATE);
+    httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// Whether an `If-None-Match` value matches `tag` (weak comparison, `*` matches anything).
@@ -352,6 +366,23 @@ mod tests {
         assert!(if_range_holds(&lm, &tag, &lm));
         assert!(!if_range_holds("\"old\"", &tag, &lm));
         assert!(!if_range_holds(&format!("W/{tag}"), &tag, &lm));
+    }
+
+    #[test]
+    fn last_modified_of_any_mtime() {
+        // Regression: the server formatted a file's mtime with `httpdate::fmt_http_date`,
+        // which panics before 1970 and after 9999, so such a file failed every request.
+        let t = SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 999_999_999);
+        assert_eq!(last_modified(t), httpdate::fmt_http_date(t));
+        assert_eq!(last_modified(t), "Tue, 14 Nov 2023 22:13:20 GMT");
+        let before = SystemTime::UNIX_EPOCH - Duration::from_secs(86_400 * 365);
+        assert_eq!(last_modified(before), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert!(not_modified_since(&last_modified(before), before));
+        let after = SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_HTTP_DATE + 86_400 * 400);
+        assert_eq!(last_modified(after), "Fri, 31 Dec 9999 23:59:59 GMT");
+        let last = SystemTime::UNIX_EPOCH + Duration::new(LAST_HTTP_DATE, 5);
+        assert_eq!(last_modified(last), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert!(not_modified_since(&last_modified(last), last));
     }
 
     #[test]

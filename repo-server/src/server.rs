@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use crate::rules::{
-    cache_control, content_type, decide_range, etag, if_range_holds, none_match,
+    cache_control, content_type, decide_range, etag, if_range_holds, last_modified, none_match,
     not_modified_since, request_segments, PathRefusal, RangeDecision,
 };
 
@@ -352,7 +352,7 @@ async fn respond(state: &ServerState, method: &Method, raw: &str, h: &HeaderMap)
     let len = meta.len();
     let mtime = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
     let tag = etag(len, mtime);
-    let last_modified = httpdate::fmt_http_date(mtime);
+    let last_mod = last_modified(mtime);
 
     let mut headers = HeaderMap::new();
     let put = |hm: &mut HeaderMap, k: header::HeaderName, v: &str| {
@@ -361,7 +361,7 @@ async fn respond(state: &ServerState, method: &Method, raw: &str, h: &HeaderMap)
         }
     };
     put(&mut headers, header::ETAG, &tag);
-    put(&mut headers, header::LAST_MODIFIED, &last_modified);
+    put(&mut headers, header::LAST_MODIFIED, &last_mod);
     put(&mut headers, header::CACHE_CONTROL, cache_control(&name));
     put(&mut headers, header::ACCEPT_RANGES, "bytes");
     put(&mut headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
@@ -382,7 +382,7 @@ async fn respond(state: &ServerState, method: &Method, raw: &str, h: &HeaderMap)
     put(&mut headers, header::CONTENT_TYPE, content_type(&name));
 
     let range_header = header_str(h, header::RANGE).filter(|_| {
-        header_str(h, header::IF_RANGE).is_none_or(|ir| if_range_holds(ir, &tag, &last_modified))
+        header_str(h, header::IF_RANGE).is_none_or(|ir| if_range_holds(ir, &tag, &last_mod))
     });
     let (status, start, count) = match decide_range(range_header, len) {
         RangeDecision::Full => (StatusCode::OK, 0, len),

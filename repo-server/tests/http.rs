@@ -134,6 +134,39 @@ fn get_head_types_cache_and_errors() {
 }
 
 #[test]
+fn files_with_modification_times_outside_http_dates_are_served() {
+    // Regression: the server formatted the mtime with `httpdate::fmt_http_date`, which panics
+    // for times before 1970 (or after 9999), so every request for such a file was dropped.
+    let (p, s, _) = fixture();
+    let set = |name: &str, t: std::time::SystemTime| {
+        let path = p.www.join(name);
+        fs::write(&path, name).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    let day = Duration::from_secs(86_400);
+    set("old.txt", std::time::UNIX_EPOCH - day * 3650);
+    // File systems clamp what they cannot store; where they can, this is past 9999.
+    set("future.txt", std::time::UNIX_EPOCH + day * 366 * 8100);
+    let c = client();
+    let r = c.get(s.url("/old.txt")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["last-modified"],
+        "Thu, 01 Jan 1970 00:00:00 GMT"
+    );
+    assert_eq!(r.text().unwrap(), "old.txt");
+    let r = c.get(s.url("/future.txt")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().contains_key("last-modified"));
+    assert_eq!(r.text().unwrap(), "future.txt");
+}
+
+#[test]
 fn ranges_and_conditional_requests() {
     let (_p, s, big) = fixture();
     let c = client();
