@@ -54,6 +54,11 @@ fn bad_pointer_and_malformed_elf_are_contained() {
     let (out, code) = g.run_status("/bin/badelf").unwrap();
     assert_ne!(code, 0);
     assert!(out.contains("Exec format error"), "{out}");
+    // W^X: a segment asking for a writable and executable page is refused.
+    let (out, code) = g.run_status("/bin/rwxelf").unwrap();
+    assert_eq!(code, 126, "{out}");
+    assert!(out.contains("Exec format error"), "{out}");
+    assert!(g.transcript().contains("writable and executable"));
     // The system is still up.
     assert_eq!(g.run("echo alive").unwrap(), "alive\n");
 }

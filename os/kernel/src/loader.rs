@@ -46,7 +46,16 @@ pub fn load_bytes(
             write: s.write,
             exec: s.exec,
         };
-        space.load_segment(s.vaddr, s.memsz, data, flags)?;
+        space
+            .load_segment(s.vaddr, s.memsz, data, flags)
+            .inspect_err(|e| {
+                if *e == Errno::ENOEXEC {
+                    kprintln!(
+                        "kernel: cannot execute {path}: segment at {:#x} would make a page writable and executable (ENOEXEC)",
+                        s.vaddr
+                    );
+                }
+            })?;
     }
     space.set_brk_base(exe.image_end());
     let a: Vec<&[u8]> = argv.iter().map(|v| v.as_slice()).collect();

@@ -154,6 +154,11 @@ impl AddrSpace {
         data: &[u8],
         flags: PageFlags,
     ) -> Result<(), Errno> {
+        // W^X: no user page is ever both writable and executable, whether one segment asks
+        // for it or two segments with different permissions share a page.
+        if flags.write && flags.exec {
+            return Err(Errno::ENOEXEC);
+        }
         let start = page_down(vaddr);
         let end = page_up(vaddr + memsz).ok_or(Errno::ENOEXEC)?;
         let mut va = start;
@@ -164,6 +169,9 @@ impl AddrSpace {
                         write: old.write || flags.write,
                         exec: old.exec || flags.exec,
                     };
+                    if merged.write && merged.exec {
+                        return Err(Errno::ENOEXEC);
+                    }
                     pagetable::protect_page(&mut KMem, self.root, va, merged);
                 }
                 None => {
