@@ -6,7 +6,7 @@
 //! [`crate::port::signing_key`]. The output directory is replaced each time.
 
 use crate::port::{self, PortEnv, PortError};
-use catalog_core::{Compat, PackageMeta};
+use catalog_core::Compat;
 use catalog_repo::{Expiry, KeyPair, RepoError, Repository, RoleSpec, RootSpec, Signers};
 use std::path::{Path, PathBuf};
 
@@ -90,20 +90,7 @@ pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixtu
     )?;
     let mut packages = Vec::new();
     for p in &built {
-        let m = &p.manifest;
-        let meta = PackageMeta {
-            name: m.name.clone(),
-            version: m.version.to_string(),
-            deps: m
-                .depends
-                .iter()
-                .map(|d| (d.name.clone(), d.req.to_string()))
-                .collect(),
-            description: m.description.clone(),
-            size: m.files.iter().map(|f| f.size).sum(),
-            arch: m.arch.clone(),
-            abi: m.abi,
-        };
+        let meta = catalog_repo::package_meta(&p.manifest);
         let bytes = std::fs::read(&p.path).map_err(io(&p.path))?;
         let target = repo.add_package(&meta, &bytes)?;
         packages.push((target, p.sha256.clone()));

@@ -65,6 +65,17 @@ The published root is plain files (any static web server can host it): TUF metad
 consistent snapshots, every package with a .sha256 sidecar, hosted-repo.json, repo-root.pub
 (the root key clients pin) and an HTML package browser (index.html).";
 
+/// How a published repository names itself in hosted-repo.json (keep it across publications).
+#[derive(clap::Args)]
+struct RepoLabel {
+    /// Repository name recorded in hosted-repo.json.
+    #[arg(long, default_value = "swiftos")]
+    name: String,
+    /// Channel recorded in hosted-repo.json.
+    #[arg(long, default_value = "stable")]
+    channel: String,
+}
+
 #[derive(Subcommand)]
 enum RepoCmd {
     /// Create the four role key pairs (root, targets, snapshot, timestamp) in DIR; never overwrites.
@@ -85,12 +96,8 @@ enum RepoCmd {
         /// The web root to write.
         #[arg(long)]
         out: PathBuf,
-        /// Repository name recorded in hosted-repo.json.
-        #[arg(long, default_value = "swiftos")]
-        name: String,
-        /// Channel recorded in hosted-repo.json.
-        #[arg(long, default_value = "stable")]
-        channel: String,
+        #[command(flatten)]
+        label: RepoLabel,
     },
     /// Rotate the role keys: root N+1 is signed by the old and the new root keys.
     RotateKeys {
@@ -103,12 +110,8 @@ enum RepoCmd {
         /// The published web root.
         #[arg(long)]
         out: PathBuf,
-        /// Repository name recorded in hosted-repo.json (keep the one you published with).
-        #[arg(long, default_value = "swiftos")]
-        name: String,
-        /// Channel recorded in hosted-repo.json.
-        #[arg(long, default_value = "stable")]
-        channel: String,
+        #[command(flatten)]
+        label: RepoLabel,
     },
     /// Fetch everything a client would from URL and verify the whole chain and every package;
     /// reports every problem found and exits 1 if there is any.
@@ -416,12 +419,11 @@ fn repo_cmd(cmd: RepoCmd) -> Result<()> {
             packages,
             keys,
             out,
-            name,
-            channel,
+            label,
         } => {
             let mut o = PublishOptions::new(&packages, &keys, &out);
-            o.name = name;
-            o.channel = channel;
+            o.name = label.name;
+            o.channel = label.channel;
             let p = catalog_hosted::publish(&o).with_context(|| {
                 format!("publishing {} into {}", packages.display(), out.display())
             })?;
@@ -431,13 +433,12 @@ fn repo_cmd(cmd: RepoCmd) -> Result<()> {
             old_keys,
             keys,
             out,
-            name,
-            channel,
+            label,
         } => {
             // Rotation re-signs what is published; it adds no packages.
             let mut o = PublishOptions::new(&out, &keys, &out);
-            o.name = name;
-            o.channel = channel;
+            o.name = label.name;
+            o.channel = label.channel;
             let p = catalog_hosted::rotate_keys(&o, &old_keys)
                 .with_context(|| format!("rotating the keys of {}", out.display()))?;
             report(&p, &out);

@@ -16,7 +16,7 @@ use catalog_core::index::{valid_name, PackageMeta, PACKAGE_KEY};
 use catalog_core::metadata::sha256_hex;
 use catalog_core::{Compat, Role};
 use catalog_repo::{Expiry, Repository};
-use swpkg_core::{EntryKind, Manifest};
+use swpkg_core::Manifest;
 
 use crate::browser::{self, BrowserPackage};
 use crate::error::HostedError;
@@ -108,27 +108,6 @@ struct Candidate {
     path: PathBuf,
     bytes: Vec<u8>,
     manifest: Manifest,
-}
-
-fn package_facts(m: &Manifest) -> PackageMeta {
-    PackageMeta {
-        name: m.name.clone(),
-        version: m.version.to_string(),
-        deps: m
-            .depends
-            .iter()
-            .map(|d| (d.name.clone(), d.req.to_string()))
-            .collect(),
-        description: m.description.clone(),
-        size: m
-            .files
-            .iter()
-            .filter(|e| e.kind == EntryKind::File)
-            .map(|e| e.size)
-            .sum(),
-        arch: m.arch.clone(),
-        abi: m.abi,
-    }
 }
 
 /// Read every `*.swpkg` in `dir` and verify it completely (signature by one of `keys`,
@@ -303,7 +282,7 @@ fn publish_locked(
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
     for c in candidates {
-        let facts = package_facts(&c.manifest);
+        let facts = catalog_repo::package_meta(&c.manifest);
         let target = package_target(&facts.name, &facts.version);
         let digest = sha256_hex(&c.bytes);
         if let Some(existing) = repo.targets().targets.get(&target) {

@@ -7,6 +7,7 @@ pub mod build;
 pub mod error;
 pub mod host;
 pub mod keys;
+pub mod package;
 pub mod repo;
 
 pub use build::{
@@ -15,4 +16,5 @@ pub use build::{
 };
 pub use error::RepoError;
 pub use keys::{read_public_key, KeyPair};
+pub use package::package_meta;
 pub use repo::{Repository, Signers};
