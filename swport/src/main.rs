@@ -13,7 +13,8 @@ use swport::sysroot::{self, SysrootConfig};
     about = "SwiftOS ports: verified sources, the newlib sysroot, recipes"
 )]
 struct Cli {
-    /// Repository root (default: found from the current directory, or $SWPORT_ROOT).
+    /// Source checkout to work in (default: found from the current directory, or $SWPORT_ROOT);
+    /// not needed by `swport repo`.
     #[arg(long, global = true)]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -191,6 +192,10 @@ enum SysrootCmd {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // Publishing and verifying a hosted repository need no source checkout.
+    if let Cmd::Repo { cmd } = cli.cmd {
+        return repo_cmd(cmd);
+    }
     let cwd = std::env::current_dir()?;
     let root = match cli.root {
         Some(r) => r,
@@ -219,7 +224,7 @@ fn main() -> Result<()> {
         }
         Cmd::Catalog { cmd } => catalog_cmd(&root, cmd)?,
         Cmd::Recipe { cmd } => recipe_cmd(&root, cmd)?,
-        Cmd::Repo { cmd } => repo_cmd(cmd)?,
+        Cmd::Repo { .. } => unreachable!("handled before the checkout is located"),
         Cmd::Sysroot { cmd } => {
             let cfg = SysrootConfig {
                 source_dir: root.join("sysroot"),
