@@ -38,6 +38,16 @@ pub fn usage_error(name: &str, msg: &str) -> i32 {
     2
 }
 
+/// What to add to a network error message: a socket call that fails with `EACCES` means the
+/// account lacks the capNet capability.
+pub fn net_hint(e: Errno) -> &'static str {
+    if e == Errno::EACCES {
+        " (this account lacks the capNet capability)"
+    } else {
+        ""
+    }
+}
+
 /// Print `name: what: description of e`.
 pub fn report(name: &str, what: &str, e: Errno) {
     eprintln!("{name}: {what}: {}", e.description());

@@ -44,11 +44,7 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     let l = match TcpListener::bind(SocketAddr::new([0; 4], port)) {
         Ok(l) => l,
         Err(e) => {
-            let hint = if e == Errno::EACCES {
-                " (this account lacks the capNet capability)"
-            } else {
-                ""
-            };
+            let hint = net_hint(e);
             eprintln!(
                 "tcpecho: cannot listen on port {port}: {}{hint}",
                 e.description()

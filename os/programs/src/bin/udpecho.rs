@@ -25,11 +25,7 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     let s = match UdpSocket::bind(SocketAddr::new([0; 4], port)) {
         Ok(s) => s,
         Err(e) => {
-            let hint = if e == Errno::EACCES {
-                " (this account lacks the capNet capability)"
-            } else {
-                ""
-            };
+            let hint = net_hint(e);
             eprintln!(
                 "udpecho: cannot bind port {port}: {}{hint}",
                 e.description()
