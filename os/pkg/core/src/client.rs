@@ -70,6 +70,41 @@ pub struct Change {
     pub added: Vec<String>,
     /// Packages removed (`name version`).
     pub removed: Vec<String>,
+    /// What happened to the system's package overlay after the commit.
+    pub overlay: Overlay,
+}
+
+/// The package overlay after a command (see [`Platform::set_overlay`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// Nothing was committed, the overlay was not touched.
+    Unchanged,
+    /// This system has no overlay (the host form).
+    Unsupported,
+    /// The overlay now shows this many package payload roots.
+    Applied(usize),
+    /// The commit is done but the overlay could not be switched (the message says why); the
+    /// next `pkg activate` (at the latest the next boot) applies it.
+    Failed(String),
+}
+
+/// What `pkg activate` found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activation {
+    /// The generation `current` names (`None` when the pointer itself is unreadable).
+    pub current: Option<u64>,
+    /// The generation made visible (equal to `current` unless that one is damaged).
+    pub used: u64,
+    /// Every problem found, generation by generation (empty when `current` is intact).
+    pub problems: Vec<String>,
+    /// Generations checked and rejected before `used`, newest first.
+    pub rejected: Vec<u64>,
+    /// Package payload roots handed to the overlay (first wins).
+    pub roots: Vec<String>,
+    /// Packages of the generation in use (`name version`).
+    pub packages: Vec<String>,
+    /// The overlay outcome.
+    pub overlay: Overlay,
 }
 
 /// The package client over a platform.
@@ -122,6 +157,117 @@ impl<P: Platform> Pkg<P> {
 
     fn store(&mut self) -> Store<'_, P> {
         Store::new(&mut self.p)
+    }
+
+    /// Hand the payload roots of `g` to the platform's overlay; never fails the command (the
+    /// commit already happened), the outcome is reported.
+    fn publish(&mut self, g: &Generation) -> Overlay {
+        let roots = payload_roots(g);
+        match self.p.set_overlay(&roots) {
+            Ok(true) => Overlay::Applied(roots.len()),
+            Ok(false) => Overlay::Unsupported,
+            Err(e) => Overlay::Failed(e.to_string()),
+        }
+    }
+
+    /// `pkg activate`: check the active generation's files against their manifests and make it
+    /// visible through the overlay. A damaged active generation is reported problem by problem
+    /// and the newest older generation that verifies is used instead (nothing is deleted and
+    /// `current` is not changed, so `pkg verify` and a repair still see the damage). With no
+    /// generation intact the empty generation 0 is used.
+    pub fn activate(&mut self) -> Result<Activation> {
+        // Leftovers of an interrupted transaction go first (only when nobody else works here).
+        if self.lock().is_ok() {
+            if let Err(e) = self.store().recover() {
+                self.p
+                    .say(&format!("pkg activate: cleaning up the staging area: {e}"));
+            }
+        }
+        let mut problems = Vec::new();
+        let current = match self.store().current_number() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                problems.push(format!("{}: {e}", layout::CURRENT));
+                None
+            }
+        };
+        let mut candidates: Vec<u64> = match self.store().generation_numbers() {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{}: {e}", layout::GENERATIONS));
+                Vec::new()
+            }
+        };
+        candidates.retain(|&n| current.is_none_or(|c| n < c));
+        candidates.reverse();
+        if let Some(c) = current {
+            candidates.insert(0, c);
+        }
+        if candidates.last() != Some(&0) {
+            candidates.push(0);
+        }
+        let mut rejected = Vec::new();
+        for n in candidates {
+            let g = match self.store().generation(n) {
+                Ok(g) => g,
+                Err(e) => {
+                    problems.push(format!("generation {n}: {e}"));
+                    rejected.push(n);
+                    continue;
+                }
+            };
+            let found = match self.verify_generation(&g, None) {
+                Ok(found) => found,
+                Err(e) => alloc::vec![format!("{e}")],
+            };
+            if !found.is_empty() {
+                problems.extend(found.into_iter().map(|p| format!("generation {n}: {p}")));
+                rejected.push(n);
+                continue;
+            }
+            let overlay = self.publish(&g);
+            return Ok(Activation {
+                current,
+                used: n,
+                problems,
+                rejected,
+                roots: payload_roots(&g),
+                packages: g
+                    .packages
+                    .iter()
+                    .map(|p| format!("{} {}", p.name, p.version))
+                    .collect(),
+                overlay,
+            });
+        }
+        // Unreachable in practice: generation 0 is empty and always verifies.
+        Err(Error::Usage(String::from("no usable generation")))
+    }
+
+    /// The system's pinned repository root key ([`layout::PINNED_ROOT_KEY`]).
+    pub fn pinned_root_key(&mut self) -> Result<VerifyingKey> {
+        let path = layout::PINNED_ROOT_KEY;
+        let bytes = self.p.read(path, 4096).map_err(|e| {
+            if e.is_not_found() {
+                Error::Usage(format!(
+                    "no pinned repository root key ({path} is missing); give --root-key FILE \
+                     (the repository's repo-root.pub) or --trusted-root ROOT_JSON"
+                ))
+            } else {
+                Error::Fs(e)
+            }
+        })?;
+        let text = core::str::from_utf8(&bytes)
+            .map_err(|_| Error::Usage(format!("{path}: not a public key file (not text)")))?;
+        swpkg_core::parse_public_key(text)
+            .map_err(|e| Error::Usage(format!("{path}: not a public key file: {e}")))
+    }
+
+    /// `pkg update URL`: `pkg repo set URL` with the pinned root key, then `pkg update`.
+    pub fn update_from(&mut self, url: &str) -> Result<usize> {
+        let key = self.pinned_root_key()?;
+        self.repo_set(url, TrustedRoot::Key(key), &[])?;
+        self.update()
     }
 
     // ---- repository -------------------------------------------------------------------
@@ -301,8 +447,6 @@ impl<P: Platform> Pkg<P> {
     /// `pkg verify [NAME]`: re-check installed files against their verified manifests (kind,
     /// size, sha256, symlink target). Returns one line per problem; empty means intact.
     pub fn verify(&mut self, name: Option<&str>) -> Result<Vec<String>> {
-        use crate::platform::{NodeKind, Source};
-        use sha2::Digest;
         let g = self.store().current()?;
         if let Some(n) = name {
             if g.get(n).is_none() {
@@ -312,6 +456,13 @@ impl<P: Platform> Pkg<P> {
                 });
             }
         }
+        self.verify_generation(&g, name)
+    }
+
+    /// Check the packages of `g` (or only `name`) against their manifests; one line per problem.
+    pub fn verify_generation(&mut self, g: &Generation, name: Option<&str>) -> Result<Vec<String>> {
+        use crate::platform::{NodeKind, Source};
+        use sha2::Digest;
         let mut problems = Vec::new();
         let mut buf = alloc::vec![0u8; 64 << 10];
         for p in g
@@ -319,6 +470,15 @@ impl<P: Platform> Pkg<P> {
             .iter()
             .filter(|p| name.is_none_or(|n| n == p.name))
         {
+            if !self.store().has(&p.store)? {
+                problems.push(format!(
+                    "{} {}: {} is missing from the store",
+                    p.name,
+                    p.version,
+                    layout::store_dir(&p.store)
+                ));
+                continue;
+            }
             let who = format!("{} {}", p.name, p.version);
             let m = match self.store().manifest(&p.store) {
                 Ok(m) => m,
@@ -356,13 +516,27 @@ impl<P: Platform> Pkg<P> {
                             continue;
                         }
                         let mut h = sha2::Sha256::new();
-                        let mut f = self.p.open(&path)?;
-                        loop {
-                            let n = f.read(&mut buf).map_err(Error::from_source)?;
-                            if n == 0 {
-                                break;
+                        let mut f = match self.p.open(&path) {
+                            Ok(f) => f,
+                            Err(err) => {
+                                problems.push(format!("{who}: /{}: {err}", e.path));
+                                continue;
                             }
-                            h.update(&buf[..n]);
+                        };
+                        let mut failed = None;
+                        loop {
+                            match f.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => h.update(&buf[..n]),
+                                Err(err) => {
+                                    failed = Some(err);
+                                    break;
+                                }
+                            }
+                        }
+                        if let Some(err) = failed {
+                            problems.push(format!("{who}: /{} cannot be read: {err}", e.path));
+                            continue;
                         }
                         let got = swpkg_core::Sha256(h.finalize().into());
                         if Some(got) != e.sha256 {
@@ -405,7 +579,9 @@ impl<P: Platform> Pkg<P> {
         match result {
             Ok(Some(next)) => {
                 let (added, removed) = diff(&old, &next);
+                let overlay = self.publish(&next);
                 Ok(Change {
+                    overlay,
                     from: old.generation,
                     to: next.generation,
                     added,
@@ -415,6 +591,7 @@ impl<P: Platform> Pkg<P> {
             Ok(None) => {
                 tx.abort(&mut self.store());
                 Ok(Change {
+                    overlay: Overlay::Unchanged,
                     from: old.generation,
                     to: old.generation,
                     added: Vec::new(),
@@ -831,13 +1008,23 @@ impl<P: Platform> Pkg<P> {
         }
         self.store().point_current(prev.generation)?;
         let (added, removed) = diff(&old, &prev);
+        let overlay = self.publish(&prev);
         Ok(Change {
+            overlay,
             from: old.generation,
             to: prev.generation,
             added,
             removed,
         })
     }
+}
+
+/// Payload roots of the packages of `g`, in generation order.
+pub fn payload_roots(g: &Generation) -> Vec<String> {
+    g.packages
+        .iter()
+        .map(|p| layout::payload_root(&p.store))
+        .collect()
 }
 
 fn exact(v: &Version) -> VersionReq {
@@ -1063,5 +1250,223 @@ mod tests {
             }
             let _ = pkg.rollback();
         }
+    }
+
+    /// Put a real (manifest + payload) package into the store of `p`.
+    fn store_package(p: &mut MemPlatform, name: &str, version: &str, files: &[(&str, &[u8])]) {
+        use swpkg_core::{Entry, EntryKind, Manifest, Mode, Sha256};
+        let m = Manifest {
+            abi: swpkg_core::ABI_VERSION,
+            arch: swpkg_core::ARCH.into(),
+            conflicts: alloc::vec![],
+            depends: alloc::vec![],
+            description: "test".into(),
+            files: core::iter::once(Entry {
+                kind: EntryKind::Dir,
+                link: None,
+                mode: Mode::DIR,
+                path: "bin".into(),
+                sha256: None,
+                size: 0,
+            })
+            .chain(files.iter().map(|(path, data)| Entry {
+                kind: EntryKind::File,
+                link: None,
+                mode: Mode::EXEC,
+                path: (*path).into(),
+                sha256: Some(Sha256::digest(data)),
+                size: data.len() as u64,
+            }))
+            .collect(),
+            format: 1,
+            license: "MIT".into(),
+            name: name.into(),
+            provides: alloc::vec![],
+            version: version.parse().unwrap(),
+        };
+        let dir = format!("/pkg/store/{name}-{version}");
+        p.put(&format!("{dir}/manifest.json"), &m.to_canonical_bytes());
+        for (path, data) in files {
+            p.put(&format!("{dir}/root/{path}"), data);
+        }
+    }
+
+    fn three_generations() -> MemPlatform {
+        let g1 = gen_with(1, 0, &[("lua", "5.4.4", &[])]);
+        let g2 = gen_with(2, 1, &[("lua", "5.4.6", &[])]);
+        let g3 = gen_with(3, 2, &[("lua", "5.4.6", &[]), ("zed", "1.0.0", &[])]);
+        let mut p = platform_with(&[g1, g2, g3], 3);
+        store_package(&mut p, "lua", "5.4.4", &[("bin/lua", b"old lua")]);
+        store_package(&mut p, "lua", "5.4.6", &[("bin/lua", b"new lua")]);
+        store_package(&mut p, "zed", "1.0.0", &[("bin/zed", b"zed")]);
+        p
+    }
+
+    #[test]
+    fn activate_uses_an_intact_current_generation() {
+        let mut pkg = Pkg::new(three_generations());
+        let a = pkg.activate().unwrap();
+        assert_eq!((a.current, a.used), (Some(3), 3));
+        assert!(a.problems.is_empty() && a.rejected.is_empty(), "{a:?}");
+        let roots = alloc::vec![
+            String::from("/pkg/store/lua-5.4.6/root"),
+            String::from("/pkg/store/zed-1.0.0/root"),
+        ];
+        assert_eq!(a.roots, roots);
+        assert_eq!(a.overlay, Overlay::Applied(2));
+        assert_eq!(pkg.p.overlays, alloc::vec![roots]);
+        let text = crate::report::activation(&a, true).join("\n");
+        assert!(
+            text.contains(
+                "this boot uses generation 3 (2 package(s): lua 5.4.6, zed 1.0.0), verified"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn activate_falls_back_to_the_newest_older_intact_generation() {
+        let mut p = three_generations();
+        // zed's file changed on disk: generation 3 is damaged, 2 (lua 5.4.6 only) is intact.
+        p.put("/pkg/store/zed-1.0.0/root/bin/zed", b"ZED");
+        let before = p.tree.borrow().clone();
+        let mut pkg = Pkg::new(p);
+        let a = pkg.activate().unwrap();
+        assert_eq!((a.current, a.used), (Some(3), 2), "{a:?}");
+        assert_eq!(a.rejected, alloc::vec![3]);
+        assert_eq!(a.problems.len(), 1, "{a:?}");
+        assert!(
+            a.problems[0].starts_with("generation 3: zed 1.0.0: /bin/zed content changed"),
+            "{a:?}"
+        );
+        assert_eq!(
+            pkg.p.overlays,
+            alloc::vec![alloc::vec![String::from("/pkg/store/lua-5.4.6/root")]]
+        );
+        // Nothing deleted, `current` unchanged.
+        assert_eq!(*pkg.p.tree.borrow(), before);
+        assert_eq!(pkg.list().unwrap().generation, 3);
+        let text = crate::report::activation(&a, true).join("\n");
+        assert!(
+            text.contains("damaged: generation 3: zed 1.0.0: /bin/zed content changed"),
+            "{text}"
+        );
+        assert!(text.contains("generation 3 is damaged (1 problem(s) above); falling back: this boot uses generation 2"), "{text}");
+
+        // Generation 2's package damaged too (lua 5.4.6 missing a file): 1 is used.
+        pkg.p
+            .tree
+            .borrow_mut()
+            .remove("/pkg/store/lua-5.4.6/root/bin/lua");
+        let a = pkg.activate().unwrap();
+        assert_eq!(
+            (a.used, a.rejected.clone()),
+            (1, alloc::vec![3, 2]),
+            "{a:?}"
+        );
+        assert!(
+            a.problems
+                .iter()
+                .any(|p| p.contains("generation 2: lua 5.4.6: /bin/lua is missing")),
+            "{a:?}"
+        );
+        assert_eq!(
+            a.roots,
+            alloc::vec![String::from("/pkg/store/lua-5.4.4/root")]
+        );
+
+        // Nothing intact at all: the empty generation 0.
+        pkg.p
+            .tree
+            .borrow_mut()
+            .remove("/pkg/store/lua-5.4.4/manifest.json");
+        let a = pkg.activate().unwrap();
+        assert_eq!(
+            (a.used, a.rejected.clone()),
+            (0, alloc::vec![3, 2, 1]),
+            "{a:?}"
+        );
+        assert!(a.roots.is_empty());
+        assert!(
+            a.problems
+                .iter()
+                .any(|p| p.contains("lua-5.4.4 is missing from the store")),
+            "{a:?}"
+        );
+    }
+
+    #[test]
+    fn activate_survives_a_damaged_pointer_and_generation_files() {
+        let mut p = three_generations();
+        p.put(layout::CURRENT, b"garbage");
+        p.put(&layout::generation_file(2), b"{not json");
+        let mut pkg = Pkg::new(p);
+        let a = pkg.activate().unwrap();
+        // The pointer is unreadable: the newest generation that parses and verifies wins.
+        assert_eq!((a.current, a.used), (None, 3), "{a:?}");
+        assert!(a.problems[0].starts_with("/pkg/current"), "{a:?}");
+        let text = crate::report::activation(&a, false).join("\n");
+        assert!(
+            text.contains("pointer is unreadable; falling back: now active: generation 3"),
+            "{text}"
+        );
+        // Without a store at all: generation 0, empty overlay.
+        let mut pkg = Pkg::new(MemPlatform::new());
+        let a = pkg.activate().unwrap();
+        assert_eq!((a.current, a.used, a.roots.len()), (Some(0), 0, 0));
+        assert_eq!(pkg.p.overlays, alloc::vec![Vec::<String>::new()]);
+    }
+
+    #[test]
+    fn every_commit_switches_the_overlay() {
+        let mut pkg = Pkg::new(three_generations());
+        let c = pkg.remove(&["zed".into()], false).unwrap();
+        assert_eq!((c.from, c.to), (3, 4));
+        assert_eq!(c.overlay, Overlay::Applied(1));
+        let c = pkg.rollback().unwrap();
+        assert_eq!((c.to, c.overlay.clone()), (3, Overlay::Applied(2)));
+        assert_eq!(
+            pkg.p.overlays,
+            alloc::vec![
+                alloc::vec![String::from("/pkg/store/lua-5.4.6/root")],
+                alloc::vec![
+                    String::from("/pkg/store/lua-5.4.6/root"),
+                    String::from("/pkg/store/zed-1.0.0/root")
+                ],
+            ]
+        );
+        let lines = crate::report::change(&c);
+        assert!(
+            lines.iter().any(|l| l.contains("active now under /usr")),
+            "{lines:?}"
+        );
+        // A refused command does not touch the overlay.
+        assert!(pkg.remove(&["nope".into()], false).is_err());
+        assert_eq!(pkg.p.overlays.len(), 2);
+    }
+
+    #[test]
+    fn pinned_root_key_is_read_from_the_base_image() {
+        let mut pkg = Pkg::new(MemPlatform::new());
+        match pkg.pinned_root_key() {
+            Err(Error::Usage(m)) => {
+                assert!(m.contains("/etc/swos/repo-root.pub is missing"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        pkg.p.put(layout::PINNED_ROOT_KEY, b"garbage\n");
+        assert!(matches!(pkg.pinned_root_key(), Err(Error::Usage(_))));
+        let key = ed25519_key();
+        pkg.p.put(
+            layout::PINNED_ROOT_KEY,
+            swpkg_core::format_public_key(&key).as_bytes(),
+        );
+        assert_eq!(pkg.pinned_root_key().unwrap(), key);
+    }
+
+    fn ed25519_key() -> VerifyingKey {
+        // A fixed valid point: the public key of the all-zero test seed.
+        let text = "swpkg-ed25519-public-v1 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29\n";
+        swpkg_core::parse_public_key(text).unwrap()
     }
 }

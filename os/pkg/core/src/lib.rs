@@ -21,9 +21,10 @@ pub mod layout;
 pub mod mem;
 pub mod platform;
 pub mod repo;
+pub mod report;
 pub mod store;
 
-pub use client::{Change, Hit, Info, Pkg, TrustedRoot};
+pub use client::{Activation, Change, Hit, Info, Overlay, Pkg, TrustedRoot};
 pub use error::{Error, Result};
 pub use generation::{Generation, Installed};
 pub use platform::{

@@ -37,6 +37,8 @@ pub struct MemPlatform {
     pub now: i64,
     /// Lines said.
     pub said: Vec<String>,
+    /// Every overlay handed to [`Platform::set_overlay`], in order.
+    pub overlays: Vec<Vec<String>>,
 }
 
 fn err(kind: FsErrorKind, op: &'static str, path: &str) -> FsError {
@@ -318,6 +320,11 @@ impl Platform for MemPlatform {
             body: MemSource { data: body, at },
         })
     }
+    fn set_overlay(&mut self, roots: &[String]) -> Result<bool, FsError> {
+        self.overlays.push(roots.to_vec());
+        Ok(true)
+    }
+
     fn now(&self) -> i64 {
         self.now
     }

@@ -201,6 +201,16 @@ pub trait Platform {
     /// (`Range: bytes=from-`); the response says whether the server honoured it.
     fn get(&mut self, url: &str, from: u64) -> Result<Response<Self::Body>, FetchError>;
 
+    /// Make `roots` the system's package overlay: the payload roots of the active generation
+    /// (`/pkg/store/<id>/root`, in generation order; the first root that has a name wins).
+    /// Called after every commit (install, remove, upgrade, rollback) and by `pkg activate`.
+    /// Returns `Ok(true)` when the overlay now shows exactly these roots, `Ok(false)` when this
+    /// system has no overlay. The default (the host form) has none and does nothing.
+    fn set_overlay(&mut self, roots: &[String]) -> Result<bool, FsError> {
+        let _ = roots;
+        Ok(false)
+    }
+
     /// Seconds since the Unix epoch (UTC).
     fn now(&self) -> i64;
     /// Print a line of progress or results for the user.

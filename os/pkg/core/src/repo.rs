@@ -1,5 +1,5 @@
-//! The repository side of the client: `/etc/pkg/repo.json`, the TUF metadata store under
-//! `/etc/pkg/metadata/` (the catalog crate's update workflow runs over it), and the package
+//! The repository side of the client: `/pkg/etc/repo.json`, the TUF metadata store under
+//! `/pkg/etc/metadata/` (the catalog crate's update workflow runs over it), and the package
 //! index read from the trusted, unexpired cached targets metadata.
 
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ pub const MAX_CONFIG_BYTES: u64 = 64 << 10;
 /// Largest cached metadata file read.
 pub const MAX_METADATA_BYTES: u64 = 8 << 20;
 
-/// `/etc/pkg/repo.json`.
+/// `/pkg/etc/repo.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepoConfig {
@@ -59,7 +59,7 @@ impl RepoConfig {
     }
 }
 
-/// Read `/etc/pkg/repo.json`.
+/// Read `/pkg/etc/repo.json`.
 pub fn load_config<P: Platform>(p: &mut P) -> Result<RepoConfig> {
     let bytes = match p.read(layout::REPO_CONFIG, MAX_CONFIG_BYTES) {
         Ok(b) => b,
@@ -91,7 +91,7 @@ pub fn write_atomic<P: Platform>(p: &mut P, path: &str, bytes: &[u8]) -> Result<
     r
 }
 
-/// Write `/etc/pkg/repo.json`.
+/// Write `/pkg/etc/repo.json`.
 pub fn save_config<P: Platform>(p: &mut P, c: &RepoConfig) -> Result<()> {
     p.create_dir_all(layout::ETC)?;
     let mut bytes = serde_json::to_vec_pretty(c).unwrap_or_default();
@@ -133,7 +133,7 @@ pub fn fetch_small<P: Platform>(
 }
 
 /// The catalog crate's TUF platform, over ours: fetches through [`Platform::get`], keeps
-/// trusted metadata in `/etc/pkg/metadata/<role>.json`.
+/// trusted metadata in `/pkg/etc/metadata/<role>.json`.
 pub struct TufIo<'a, P: Platform> {
     /// The platform.
     pub p: &'a mut P,

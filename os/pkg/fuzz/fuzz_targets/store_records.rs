@@ -11,11 +11,11 @@ const FILES: [&str; 8] = [
     "/pkg/current",
     "/pkg/generations/1.json",
     "/pkg/generations/2.json",
-    "/etc/pkg/repo.json",
-    "/etc/pkg/metadata/root.json",
-    "/etc/pkg/metadata/timestamp.json",
-    "/etc/pkg/metadata/snapshot.json",
-    "/etc/pkg/metadata/targets.json",
+    "/pkg/etc/repo.json",
+    "/pkg/etc/metadata/root.json",
+    "/pkg/etc/metadata/timestamp.json",
+    "/pkg/etc/metadata/snapshot.json",
+    "/pkg/etc/metadata/targets.json",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use swiftos_pkg::{HostPlatform, DEFAULT_TIMEOUT_SECS};
-use swiftos_pkg_core::{Change, Error, Pkg, TrustedRoot};
+use swiftos_pkg_core::{report, Error, Pkg, TrustedRoot};
 
 const EXAMPLES: &str = "\
 Examples:
   pkg --root /tmp/sys repo set http://127.0.0.1:8080/repo --root-key repo-root.pub
   pkg --root /tmp/sys update
+  pkg --root /tmp/sys update http://127.0.0.1:8080/repo   # repo set with the pinned root key, then update
   pkg --root /tmp/sys search lua
   pkg --root /tmp/sys info lua
   pkg --root /tmp/sys install lua                 # resolves and installs dependencies too
@@ -23,6 +24,7 @@ Examples:
   pkg --root /tmp/sys rollback                    # back to the previous generation
   pkg --root /tmp/sys gc --keep 2                 # drop older generations and unused packages
   pkg --root /tmp/sys remove lua
+  pkg --root /tmp/sys activate                    # check the active generation, fall back if damaged
 
 Every change is a transaction: packages are downloaded (resumably) and verified
 into a staging area, then one atomic rename makes the new generation current.
@@ -50,8 +52,15 @@ enum Command {
     /// Configure the package repository.
     #[command(subcommand)]
     Repo(RepoCommand),
-    /// Download and verify the repository's signed metadata (TUF).
-    Update,
+    /// Download and verify the repository's signed metadata (TUF); with URL, first set the
+    /// repository to URL trusting the pinned root key (DIR/etc/swos/repo-root.pub).
+    #[command(
+        after_help = "Examples:\n  pkg --root DIR update\n  pkg --root DIR update http://10.0.2.2:8080/repo"
+    )]
+    Update {
+        /// Repository URL to switch to first.
+        url: Option<String>,
+    },
     /// Search package names and descriptions.
     #[command(after_help = "Example: pkg --root DIR search compress")]
     Search {
@@ -107,6 +116,13 @@ enum Command {
         /// Only this package.
         name: Option<String>,
     },
+    /// Check the active generation and make it (or the newest older intact one) visible.
+    #[command(after_help = "Example: pkg --root DIR activate")]
+    Activate {
+        /// Say "this boot uses" (run by init at boot).
+        #[arg(long)]
+        boot: bool,
+    },
     /// Delete old generations and the packages only they use.
     #[command(
         after_help = "Example: pkg --root DIR gc --keep 3   # rollback still works 3 steps back"
@@ -129,13 +145,9 @@ enum RepoCommand {
         /// Repository base URL (metadata under URL/metadata, packages under URL/targets).
         url: String,
         /// Public key (swpkg key file) of the repository root; root.json is fetched and must be
-        /// signed by it. The key is also trusted for package signatures.
-        #[arg(
-            long,
-            value_name = "FILE",
-            conflicts_with = "trusted_root",
-            required_unless_present = "trusted_root"
-        )]
+        /// signed by it. The key is also trusted for package signatures. Default: the pinned
+        /// key DIR/etc/swos/repo-root.pub.
+        #[arg(long, value_name = "FILE", conflicts_with = "trusted_root")]
         root_key: Option<PathBuf>,
         /// Trusted TUF root metadata obtained out of band.
         #[arg(long, value_name = "ROOT_JSON")]
@@ -154,17 +166,10 @@ fn read_key(path: &std::path::Path) -> Result<swpkg_core::VerifyingKey, String> 
     swpkg_core::parse_public_key(&text).map_err(|e| format!("key file {}: {e}", path.display()))
 }
 
-fn print_change(c: &Change) {
-    if c.from == c.to {
-        return;
+fn print(lines: impl IntoIterator<Item = String>) {
+    for l in lines {
+        println!("{l}");
     }
-    for a in &c.added {
-        println!("+ {a}");
-    }
-    for r in &c.removed {
-        println!("- {r}");
-    }
-    println!("generation {} -> {}", c.from, c.to);
 }
 
 /// Is this `install` argument a package file rather than a name?
@@ -179,13 +184,7 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
         HostPlatform::new(&cli.root, cli.timeout).map_err(|e| fail(e.to_string()))?;
     platform.set_quiet(cli.quiet);
     let mut pkg = Pkg::new(platform);
-    let tx_fail = |e: Error| {
-        let mut m = e.to_string();
-        if !matches!(e, Error::Usage(_) | Error::NoRepo | Error::NotUpdated) {
-            m.push_str("; nothing was changed");
-        }
-        (what.clone(), m)
-    };
+    let tx_fail = |e: Error| (what.clone(), report::failure(&e));
     match cli.command {
         Command::Repo(RepoCommand::Set {
             url,
@@ -204,9 +203,7 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
                         .map_err(|e| fail(format!("trusted root {}: {e}", r.display())))?,
                 ),
                 (None, None) => {
-                    return Err(fail(
-                        "give --root-key FILE or --trusted-root ROOT_JSON".into(),
-                    ))
+                    TrustedRoot::Key(pkg.pinned_root_key().map_err(|e| fail(e.to_string()))?)
                 }
             };
             pkg.repo_set(&url, root, &keys)
@@ -215,62 +212,22 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
         Command::Repo(RepoCommand::Show) => {
             let c =
                 swiftos_pkg_core::repo::load_config(&mut pkg.p).map_err(|e| fail(e.to_string()))?;
-            println!(
-                "url: {}\nmetadata: {}\ntargets: {}",
-                c.url,
-                c.metadata_base(),
-                c.targets_base()
-            );
-            for k in &c.package_keys {
-                println!("package key: {k}");
-            }
+            print(report::repo_show(&c));
         }
-        Command::Update => {
-            pkg.update()
-                .map_err(|e| fail(format!("{e}; the previously trusted metadata is kept")))?;
+        Command::Update { url } => {
+            let r = match url {
+                Some(u) => pkg.update_from(&u),
+                None => pkg.update(),
+            };
+            r.map_err(|e| fail(format!("{e}; the previously trusted metadata is kept")))?;
         }
         Command::Search { text } => {
             let hits = pkg.search(&text).map_err(|e| fail(e.to_string()))?;
-            if hits.is_empty() {
-                println!("no package matches {text:?}");
-            }
-            for h in hits {
-                let mark = match &h.installed {
-                    Some(v) => format!(" [installed {v}]"),
-                    None => String::new(),
-                };
-                println!("{} {}{mark} - {}", h.name, h.version, h.description);
-            }
+            print(report::search(&text, &hits));
         }
         Command::Info { name } => {
             let i = pkg.info(&name).map_err(|e| fail(e.to_string()))?;
-            println!("name: {}", i.name);
-            if !i.published.is_empty() {
-                let v: Vec<String> = i.published.iter().map(|v| v.to_string()).collect();
-                println!("published: {}", v.join(", "));
-            }
-            if let Some(s) = i.download_size {
-                println!("download size: {s} bytes");
-            }
-            println!("description: {}", i.description);
-            let d: Vec<String> = i.depends.iter().map(|(n, r)| format!("{n} {r}")).collect();
-            println!(
-                "depends: {}",
-                if d.is_empty() {
-                    "(none)".into()
-                } else {
-                    d.join(", ")
-                }
-            );
-            match &i.installed {
-                Some(r) => println!(
-                    "installed: {} ({}, from {})",
-                    r.version,
-                    if r.explicit { "explicit" } else { "dependency" },
-                    r.origin
-                ),
-                None => println!("installed: no"),
-            }
+            print(report::info(&i));
         }
         Command::Install { packages, key } => {
             let files = packages.iter().filter(|p| is_file_arg(p)).count();
@@ -298,75 +255,50 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
                 }
                 pkg.install(&packages).map_err(tx_fail)?
             };
-            print_change(&change);
+            print(report::change(&change));
         }
         Command::List { generations } => {
             let g = pkg.list().map_err(|e| fail(e.to_string()))?;
-            for p in &g.packages {
-                let how = if p.explicit { "" } else { " (dependency)" };
-                println!("{} {}{how}", p.name, p.version);
-            }
-            if g.packages.is_empty() {
-                println!("no packages installed");
-            }
-            if generations {
-                for h in pkg.generations().map_err(|e| fail(e.to_string()))? {
-                    let mark = if h.generation == g.generation {
-                        "*"
-                    } else {
-                        " "
-                    };
-                    println!(
-                        "{mark} generation {} (parent {}): {} package(s), {}",
-                        h.generation,
-                        h.parent,
-                        h.packages.len(),
-                        h.reason
-                    );
-                }
-            }
+            let all = if generations {
+                Some(pkg.generations().map_err(|e| fail(e.to_string()))?)
+            } else {
+                None
+            };
+            print(report::list(&g, all.as_deref()));
         }
         Command::Files { name } => {
             let (dir, files) = pkg.files(&name).map_err(|e| fail(e.to_string()))?;
-            println!("# stored under {dir}");
-            for f in files {
-                match f.link {
-                    Some(l) => println!("/{} -> {l}", f.path),
-                    None => println!("/{}", f.path),
-                }
-            }
+            print(report::files(&dir, &files));
         }
         Command::Remove { names, force } => {
             let c = pkg.remove(&names, force).map_err(tx_fail)?;
-            print_change(&c);
+            print(report::change(&c));
         }
         Command::Upgrade => {
             let c = pkg.upgrade().map_err(tx_fail)?;
-            print_change(&c);
+            print(report::change(&c));
         }
         Command::Rollback => {
             let c = pkg.rollback().map_err(tx_fail)?;
-            print_change(&c);
+            print(report::change(&c));
         }
         Command::Verify { name } => {
             let problems = pkg
                 .verify(name.as_deref())
                 .map_err(|e| fail(e.to_string()))?;
-            if !problems.is_empty() {
-                for p in &problems {
-                    println!("{p}");
-                }
-                return Err(fail(format!(
-                    "{} problem(s) in the store; to repair a package: pkg remove it, then pkg gc --keep 0 (drops the \
-                     damaged copy and the rollback history), then pkg install it again",
-                    problems.len()
-                )));
+            let (lines, failed) = report::verify(&problems);
+            print(lines);
+            if let Some(m) = failed {
+                return Err(fail(m));
             }
-            println!("all installed files match their manifests");
+        }
+        Command::Activate { boot } => {
+            let a = pkg.activate().map_err(|e| fail(e.to_string()))?;
+            print(report::activation(&a, boot));
         }
         Command::Gc { keep } => {
             let (g, d) = pkg.gc(keep).map_err(|e| fail(e.to_string()))?;
-            println!("deleted {g} generation(s) and {d} package(s) from the store");
+            println!("{}", report::gc(g, d));
         }
     }
     Ok(())
@@ -376,7 +308,8 @@ fn command_name(c: &Command) -> String {
     match c {
         Command::Repo(RepoCommand::Set { .. }) => "repo set".into(),
         Command::Repo(RepoCommand::Show) => "repo show".into(),
-        Command::Update => "update".into(),
+        Command::Update { .. } => "update".into(),
+        Command::Activate { .. } => "activate".into(),
         Command::Search { .. } => "search".into(),
         Command::Info { name } => format!("info {name}"),
         Command::Install { packages, .. } => format!("install {}", packages.join(" ")),

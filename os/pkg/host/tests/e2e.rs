@@ -756,9 +756,9 @@ fn corrupt_store_records_give_clear_errors() {
     let e = f.fails(&["list"]);
     assert!(e.contains("/pkg/current is corrupt"), "{e}");
     fs::write(f.root.join("pkg/current"), "1\n").unwrap();
-    fs::write(f.root.join("etc/pkg/repo.json"), "nonsense").unwrap();
+    fs::write(f.root.join("pkg/etc/repo.json"), "nonsense").unwrap();
     let e = f.fails(&["install", "hello"]);
-    assert!(e.contains("/etc/pkg/repo.json is corrupt"), "{e}");
+    assert!(e.contains("/pkg/etc/repo.json is corrupt"), "{e}");
     assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
 }
 

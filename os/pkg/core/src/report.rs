@@ -1,0 +1,207 @@
+//! The text the `pkg` commands print, written once so the host `pkg --root DIR` and the in-OS
+//! `/bin/pkg` show the same lines for the same results.
+
+use crate::client::{Activation, Change, Hit, Info, Overlay};
+use crate::error::Error;
+use crate::generation::Generation;
+use crate::repo::RepoConfig;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use swpkg_core::Entry;
+
+/// The lines of a finished transaction: `+ name version`, `- name version`, `generation A -> B`,
+/// and what happened to the overlay. Nothing when nothing changed.
+pub fn change(c: &Change) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.from == c.to {
+        return out;
+    }
+    out.extend(c.added.iter().map(|a| format!("+ {a}")));
+    out.extend(c.removed.iter().map(|r| format!("- {r}")));
+    out.push(format!("generation {} -> {}", c.from, c.to));
+    out.extend(overlay(&c.overlay));
+    out
+}
+
+/// The line about the overlay after a commit (none on systems without one).
+pub fn overlay(o: &Overlay) -> Option<String> {
+    match o {
+        Overlay::Unchanged | Overlay::Unsupported => None,
+        Overlay::Applied(n) => Some(format!(
+            "active now under /usr ({n} package(s)); programs already running keep the version they loaded"
+        )),
+        Overlay::Failed(m) => Some(format!(
+            "warning: committed, but the package overlay was not switched ({m}); it takes effect at the next boot \
+             or `pkg activate`"
+        )),
+    }
+}
+
+/// `pkg search TEXT`.
+pub fn search(text: &str, hits: &[Hit]) -> Vec<String> {
+    if hits.is_empty() {
+        return alloc::vec![format!("no package matches {text:?}")];
+    }
+    hits.iter()
+        .map(|h| {
+            let mark = match &h.installed {
+                Some(v) => format!(" [installed {v}]"),
+                None => String::new(),
+            };
+            format!("{} {}{mark} - {}", h.name, h.version, h.description)
+        })
+        .collect()
+}
+
+/// `pkg info NAME`.
+pub fn info(i: &Info) -> Vec<String> {
+    let mut out = alloc::vec![format!("name: {}", i.name)];
+    if !i.published.is_empty() {
+        let v: Vec<String> = i.published.iter().map(|v| v.to_string()).collect();
+        out.push(format!("published: {}", v.join(", ")));
+    }
+    if let Some(s) = i.download_size {
+        out.push(format!("download size: {s} bytes"));
+    }
+    out.push(format!("description: {}", i.description));
+    let d: Vec<String> = i.depends.iter().map(|(n, r)| format!("{n} {r}")).collect();
+    out.push(format!(
+        "depends: {}",
+        if d.is_empty() {
+            String::from("(none)")
+        } else {
+            d.join(", ")
+        }
+    ));
+    out.push(match &i.installed {
+        Some(r) => format!(
+            "installed: {} ({}, from {})",
+            r.version,
+            if r.explicit { "explicit" } else { "dependency" },
+            r.origin
+        ),
+        None => String::from("installed: no"),
+    });
+    out
+}
+
+/// `pkg list [--generations]`.
+pub fn list(g: &Generation, all: Option<&[Generation]>) -> Vec<String> {
+    let mut out: Vec<String> = g
+        .packages
+        .iter()
+        .map(|p| {
+            let how = if p.explicit { "" } else { " (dependency)" };
+            format!("{} {}{how}", p.name, p.version)
+        })
+        .collect();
+    if g.packages.is_empty() {
+        out.push(String::from("no packages installed"));
+    }
+    for h in all.unwrap_or(&[]) {
+        let mark = if h.generation == g.generation {
+            "*"
+        } else {
+            " "
+        };
+        out.push(format!(
+            "{mark} generation {} (parent {}): {} package(s), {}",
+            h.generation,
+            h.parent,
+            h.packages.len(),
+            h.reason
+        ));
+    }
+    out
+}
+
+/// `pkg files NAME`.
+pub fn files(dir: &str, entries: &[Entry]) -> Vec<String> {
+    let mut out = alloc::vec![format!("# stored under {dir}")];
+    out.extend(entries.iter().map(|f| match &f.link {
+        Some(l) => format!("/{} -> {l}", f.path),
+        None => format!("/{}", f.path),
+    }));
+    out
+}
+
+/// `pkg verify`: the lines to print and, when there are problems, the failure message.
+pub fn verify(problems: &[String]) -> (Vec<String>, Option<String>) {
+    if problems.is_empty() {
+        return (
+            alloc::vec![String::from("all installed files match their manifests")],
+            None,
+        );
+    }
+    (
+        problems.to_vec(),
+        Some(format!(
+            "{} problem(s) in the store; to repair a package: pkg remove it, then pkg gc --keep 0 (drops the \
+             damaged copy and the rollback history), then pkg install it again",
+            problems.len()
+        )),
+    )
+}
+
+/// `pkg gc`.
+pub fn gc(generations: usize, packages: usize) -> String {
+    format!("deleted {generations} generation(s) and {packages} package(s) from the store")
+}
+
+/// `pkg repo show`.
+pub fn repo_show(c: &RepoConfig) -> Vec<String> {
+    let mut out = alloc::vec![
+        format!("url: {}", c.url),
+        format!("metadata: {}", c.metadata_base()),
+        format!("targets: {}", c.targets_base()),
+    ];
+    out.extend(c.package_keys.iter().map(|k| format!("package key: {k}")));
+    out
+}
+
+/// `pkg activate`: what was checked, which generation this boot uses, the overlay.
+pub fn activation(a: &Activation, boot: bool) -> Vec<String> {
+    let mut out: Vec<String> = a.problems.iter().map(|p| format!("damaged: {p}")).collect();
+    let when = if boot {
+        "this boot uses"
+    } else {
+        "now active:"
+    };
+    let what = if a.used == 0 {
+        String::from("generation 0 (no packages)")
+    } else {
+        format!(
+            "generation {} ({} package(s): {})",
+            a.used,
+            a.packages.len(),
+            a.packages.join(", ")
+        )
+    };
+    match a.current {
+        Some(c) if c == a.used => out.push(format!("pkg: {when} {what}, verified")),
+        Some(c) => out.push(format!(
+            "pkg: generation {c} is damaged ({} problem(s) above); falling back: {when} {what}. Nothing was \
+             deleted; repair with `pkg verify`, `pkg rollback` or `pkg install`",
+            a.problems.len()
+        )),
+        None => out.push(format!(
+            "pkg: the active generation pointer is unreadable; falling back: {when} {what}"
+        )),
+    }
+    match &a.overlay {
+        Overlay::Applied(n) => out.push(format!("pkg: {n} package(s) visible under /usr")),
+        Overlay::Failed(m) => out.push(format!("pkg: the package overlay could not be set: {m}")),
+        Overlay::Unsupported | Overlay::Unchanged => {}
+    }
+    out
+}
+
+/// Suffix for a failed command's message: transactions say that nothing was changed.
+pub fn failure(e: &Error) -> String {
+    let mut m = e.to_string();
+    if !matches!(e, Error::Usage(_) | Error::NoRepo | Error::NotUpdated) {
+        m.push_str("; nothing was changed");
+    }
+    m
+}
