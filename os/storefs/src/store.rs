@@ -1,0 +1,927 @@
+//! The mounted store: the tree in memory, file data on the device, copy-on-write commits.
+
+use crate::device::{BlockDev, IoError, SECTOR_SIZE};
+use crate::format::{
+    crc32, decode_tree, encode_tree, sha256, valid_name, BlockRef, Body, Node, SlotError,
+    Superblock, Tree, BLOCK_SIZE, ROOT_INO, S_IFDIR, S_IFMT, S_IFREG,
+};
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / SECTOR_SIZE) as u64;
+
+/// Errors of store operations.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("device I/O error")]
+    Io,
+    #[error("no such file or directory")]
+    NotFound,
+    #[error("not a directory")]
+    NotDir,
+    #[error("is a directory")]
+    IsDir,
+    #[error("file exists")]
+    Exists,
+    #[error("directory not empty")]
+    NotEmpty,
+    #[error("no space left on the store")]
+    NoSpace,
+    #[error("invalid name")]
+    InvalidName,
+    #[error("invalid argument")]
+    Invalid,
+    #[error("file too large")]
+    TooBig,
+    #[error("data block {index} of {path} is damaged (crc32 mismatch)")]
+    DataCrc { path: String, index: u64 },
+    #[error("blank disk (both superblock slots are zero)")]
+    Blank,
+    #[error("no usable superblock: slot 0: {0}; slot 1: {1}")]
+    NoValidSlot(SlotError, SlotError),
+    #[error("device too small for a package store ({0} blocks)")]
+    TooSmall(u64),
+}
+
+impl From<IoError> for Error {
+    fn from(_: IoError) -> Error {
+        Error::Io
+    }
+}
+
+/// What [`Store::mount`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountReport {
+    /// Slot in use (0 or 1).
+    pub slot: u64,
+    /// Its sequence number.
+    pub seq: u64,
+    /// The other slot, if it was rejected for a reason other than being blank: its sequence
+    /// number if the superblock itself was readable, and why.
+    pub other_damaged: Option<(u64, Option<u64>, SlotError)>,
+}
+
+impl MountReport {
+    /// Was a *newer* (or unidentifiable) snapshot rejected, so an older one is in use?
+    pub fn fell_back(&self) -> bool {
+        match self.other_damaged {
+            Some((_, Some(seq), _)) => seq > self.seq,
+            Some((_, None, _)) => true,
+            None => false,
+        }
+    }
+}
+
+/// Attributes of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub ino: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: i64,
+    /// Files: bytes; directories: number of entries.
+    pub size: u64,
+}
+
+impl Attr {
+    /// Is this a directory?
+    pub fn is_dir(&self) -> bool {
+        self.mode & S_IFMT == S_IFDIR
+    }
+}
+
+/// Space figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub block_count: u64,
+    /// Blocks referenced by the live tree or either committed snapshot (incl. metadata).
+    pub used_blocks: u64,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Bitmap(Vec<u64>);
+
+impl Bitmap {
+    fn new(bits: u64) -> Bitmap {
+        Bitmap(vec![0; bits.div_ceil(64) as usize])
+    }
+    fn get(&self, i: u64) -> bool {
+        self.0
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+    fn set(&mut self, i: u64) {
+        if let Some(w) = self.0.get_mut((i / 64) as usize) {
+            *w |= 1 << (i % 64);
+        }
+    }
+    fn clear(&mut self, i: u64) {
+        if let Some(w) = self.0.get_mut((i / 64) as usize) {
+            *w &= !(1 << (i % 64));
+        }
+    }
+}
+
+/// A mounted package store.
+pub struct Store<D> {
+    dev: D,
+    block_count: u64,
+    /// Sequence number of the last committed snapshot.
+    seq: u64,
+    nodes: BTreeMap<u64, Node>,
+    next_ino: u64,
+    /// Blocks referenced by the in-memory tree (including unlinked-but-open files).
+    used: Bitmap,
+    /// Blocks referenced by the snapshot in each superblock slot (data and blob): never
+    /// overwritten while that snapshot may still be mounted.
+    snap: [Bitmap; 2],
+    /// Open handles per inode; unlinked inodes live on until the last one closes.
+    open: BTreeMap<u64, u32>,
+    /// Inodes no longer in the tree, kept for open handles.
+    orphans: BTreeMap<u64, ()>,
+    dirty: bool,
+    cursor: u64,
+}
+
+fn read_block<D: BlockDev>(dev: &mut D, block: u64, buf: &mut [u8]) -> Result<(), IoError> {
+    dev.read_sectors(block * SECTORS_PER_BLOCK, buf)
+}
+
+fn load_slot<D: BlockDev>(
+    dev: &mut D,
+    slot: u64,
+    dev_blocks: u64,
+) -> Result<(Superblock, Tree), (Option<u64>, SlotError)> {
+    let mut b = vec![0u8; BLOCK_SIZE];
+    read_block(dev, slot, &mut b).map_err(|_| (None, SlotError::BlobRead))?;
+    let sb = Superblock::decode(&b, slot, dev_blocks).map_err(|e| (None, e))?;
+    let nblocks = sb.blob_len.div_ceil(BLOCK_SIZE as u64) as usize;
+    let mut blob = Vec::new();
+    blob.try_reserve_exact(nblocks * BLOCK_SIZE).map_err(|_| {
+        (
+            Some(sb.seq),
+            SlotError::Geometry("blob too large for memory"),
+        )
+    })?;
+    blob.resize(nblocks * BLOCK_SIZE, 0);
+    read_block(dev, sb.blob_start, &mut blob).map_err(|_| (Some(sb.seq), SlotError::BlobRead))?;
+    blob.truncate(sb.blob_len as usize);
+    if sha256(&blob) != sb.blob_sha256 {
+        return Err((Some(sb.seq), SlotError::BlobChecksum));
+    }
+    let tree =
+        decode_tree(&blob, sb.block_count, sb.blob_blocks()).map_err(|e| (Some(sb.seq), e))?;
+    Ok((sb, tree))
+}
+
+fn tree_blocks(tree: &Tree, sb: &Superblock, bits: u64) -> Bitmap {
+    let mut m = Bitmap::new(bits);
+    for n in tree.nodes.values() {
+        if let Body::File(bl) = &n.body {
+            for b in bl.iter().filter(|b| b.block != 0) {
+                m.set(u64::from(b.block));
+            }
+        }
+    }
+    for b in sb.blob_blocks() {
+        m.set(b);
+    }
+    m
+}
+
+impl<D: BlockDev> Store<D> {
+    /// Write an empty store (root directory mode 0755, owner 0) onto `dev`, whatever it holds,
+    /// and mount it.
+    pub fn format(mut dev: D, mtime: i64) -> Result<Store<D>, Error> {
+        let block_count = (dev.sector_count() / SECTORS_PER_BLOCK).min(u64::from(u32::MAX));
+        if block_count < 16 {
+            return Err(Error::TooSmall(block_count));
+        }
+        let zero = vec![0u8; BLOCK_SIZE];
+        dev.write_sectors(0, &zero)?;
+        dev.write_sectors(SECTORS_PER_BLOCK, &zero)?;
+        dev.flush()?;
+        let mut nodes = BTreeMap::new();
+        nodes.insert(
+            ROOT_INO,
+            Node {
+                mode: S_IFDIR | 0o755,
+                uid: 0,
+                gid: 0,
+                mtime,
+                size: 0,
+                body: Body::Dir(BTreeMap::new()),
+                parent: ROOT_INO,
+            },
+        );
+        let mut s = Store {
+            dev,
+            block_count,
+            seq: 0,
+            nodes,
+            next_ino: ROOT_INO + 1,
+            used: Bitmap::new(block_count),
+            snap: [Bitmap::new(block_count), Bitmap::new(block_count)],
+            open: BTreeMap::new(),
+            orphans: BTreeMap::new(),
+            dirty: true,
+            cursor: 2,
+        };
+        s.commit()?;
+        Ok(s)
+    }
+
+    /// Mount the newest snapshot whose superblock and blob verify. `Error::Blank` for a blank
+    /// disk (both slots zero), `Error::NoValidSlot` when neither slot is usable.
+    pub fn mount(mut dev: D) -> Result<(Store<D>, MountReport), Error> {
+        let block_count = (dev.sector_count() / SECTORS_PER_BLOCK).min(u64::from(u32::MAX));
+        if block_count < 3 {
+            return Err(Error::TooSmall(block_count));
+        }
+        let a = load_slot(&mut dev, 0, block_count);
+        let b = load_slot(&mut dev, 1, block_count);
+        let (slot, (sb, tree), other) = match (a, b) {
+            (Err((_, SlotError::Blank)), Err((_, SlotError::Blank))) => return Err(Error::Blank),
+            (Err((_, e0)), Err((_, e1))) => return Err(Error::NoValidSlot(e0, e1)),
+            (Ok(x), Err(e)) => (0, x, Err(e)),
+            (Err(e), Ok(y)) => (1, y, Err(e)),
+            (Ok(x), Ok(y)) => {
+                if x.0.seq > y.0.seq {
+                    (0, x, Ok(y))
+                } else {
+                    (1, y, Ok(x))
+                }
+            }
+        };
+        let bits = sb.block_count;
+        let mut snap = [Bitmap::new(bits), Bitmap::new(bits)];
+        snap[slot as usize] = tree_blocks(&tree, &sb, bits);
+        let other_damaged = match other {
+            Ok((osb, otree)) => {
+                snap[1 - slot as usize] = tree_blocks(&otree, &osb, bits);
+                None
+            }
+            Err((_, SlotError::Blank)) => None,
+            Err((seq, e)) => Some((1 - slot, seq, e)),
+        };
+        let mut used = tree_blocks(&tree, &sb, bits);
+        for b in sb.blob_blocks() {
+            used.clear(b);
+        }
+        let store = Store {
+            dev,
+            block_count: sb.block_count,
+            seq: sb.seq,
+            nodes: tree.nodes,
+            next_ino: tree.next_ino,
+            used,
+            snap,
+            open: BTreeMap::new(),
+            orphans: BTreeMap::new(),
+            dirty: false,
+            cursor: 2,
+        };
+        Ok((
+            store,
+            MountReport {
+                slot,
+                seq: sb.seq,
+                other_damaged,
+            },
+        ))
+    }
+
+    /// The device.
+    pub fn device(&mut self) -> &mut D {
+        &mut self.dev
+    }
+
+    /// Give the device back.
+    pub fn into_device(self) -> D {
+        self.dev
+    }
+
+    /// Sequence number of the last commit.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Space figures.
+    pub fn usage(&self) -> Usage {
+        let mut used = 2;
+        for b in 2..self.block_count {
+            if self.busy(b) {
+                used += 1;
+            }
+        }
+        Usage {
+            block_count: self.block_count,
+            used_blocks: used,
+            seq: self.seq,
+        }
+    }
+
+    /// Uncommitted changes pending?
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    fn busy(&self, b: u64) -> bool {
+        b < 2 || self.used.get(b) || self.snap[0].get(b) || self.snap[1].get(b)
+    }
+
+    fn protected(&self, b: u64) -> bool {
+        self.snap[0].get(b) || self.snap[1].get(b)
+    }
+
+    fn alloc(&mut self) -> Result<u32, Error> {
+        let n = self.block_count;
+        for i in 0..n {
+            let b = 2 + (self.cursor - 2 + i) % (n - 2);
+            if !self.busy(b) {
+                self.used.set(b);
+                self.cursor = b + 1;
+                if self.cursor >= n {
+                    self.cursor = 2;
+                }
+                return Ok(b as u32);
+            }
+        }
+        Err(Error::NoSpace)
+    }
+
+    fn node(&self, ino: u64) -> Result<&Node, Error> {
+        self.nodes.get(&ino).ok_or(Error::NotFound)
+    }
+
+    fn node_mut(&mut self, ino: u64) -> Result<&mut Node, Error> {
+        self.nodes.get_mut(&ino).ok_or(Error::NotFound)
+    }
+
+    fn dir(&self, ino: u64) -> Result<&BTreeMap<String, u64>, Error> {
+        match &self.node(ino)?.body {
+            Body::Dir(e) => Ok(e),
+            Body::File(_) => Err(Error::NotDir),
+        }
+    }
+
+    fn dir_mut(&mut self, ino: u64) -> Result<&mut BTreeMap<String, u64>, Error> {
+        match &mut self.node_mut(ino)?.body {
+            Body::Dir(e) => Ok(e),
+            Body::File(_) => Err(Error::NotDir),
+        }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> u64 {
+        ROOT_INO
+    }
+
+    /// Find `name` in `dir`.
+    pub fn lookup(&self, dir: u64, name: &str) -> Result<u64, Error> {
+        self.dir(dir)?.get(name).copied().ok_or(Error::NotFound)
+    }
+
+    /// Resolve an absolute or root-relative path (`/a/b`).
+    pub fn resolve(&self, path: &str) -> Result<u64, Error> {
+        let mut ino = ROOT_INO;
+        for c in path.split('/').filter(|c| !c.is_empty()) {
+            ino = self.lookup(ino, c)?;
+        }
+        Ok(ino)
+    }
+
+    /// Attributes of `ino`.
+    pub fn getattr(&self, ino: u64) -> Result<Attr, Error> {
+        let n = self.node(ino)?;
+        let size = match &n.body {
+            Body::Dir(e) => e.len() as u64,
+            Body::File(_) => n.size,
+        };
+        Ok(Attr {
+            ino,
+            mode: n.mode,
+            uid: n.uid,
+            gid: n.gid,
+            mtime: n.mtime,
+            size,
+        })
+    }
+
+    /// Path of `ino` from the root (for messages).
+    pub fn path_of(&self, ino: u64) -> String {
+        let mut parts = Vec::new();
+        let mut cur = ino;
+        for _ in 0..4096 {
+            if cur == ROOT_INO {
+                break;
+            }
+            let Some(n) = self.nodes.get(&cur) else {
+                break;
+            };
+            let parent = n.parent;
+            let name = self
+                .dir(parent)
+                .ok()
+                .and_then(|e| e.iter().find(|(_, &v)| v == cur).map(|(k, _)| k.clone()));
+            match name {
+                Some(name) => parts.push(name),
+                None => {
+                    parts.push(alloc::format!("<unlinked inode {cur}>"));
+                    break;
+                }
+            }
+            cur = parent;
+        }
+        let mut s = String::new();
+        for p in parts.iter().rev() {
+            s.push('/');
+            s.push_str(p);
+        }
+        if s.is_empty() {
+            s.push('/');
+        }
+        s
+    }
+
+    /// The `index`-th entry of `dir` in name order: (name, inode, is directory).
+    pub fn readdir(&self, dir: u64, index: u64) -> Result<Option<(String, u64, bool)>, Error> {
+        let Some((name, &ino)) = self.dir(dir)?.iter().nth(index as usize) else {
+            return Ok(None);
+        };
+        let is_dir = matches!(self.node(ino)?.body, Body::Dir(_));
+        Ok(Some((name.clone(), ino, is_dir)))
+    }
+
+    fn file_blocks(&self, ino: u64) -> Result<(&Vec<BlockRef>, u64), Error> {
+        let n = self.node(ino)?;
+        match &n.body {
+            Body::File(b) => Ok((b, n.size)),
+            Body::Dir(_) => Err(Error::IsDir),
+        }
+    }
+
+    fn read_verified(
+        &mut self,
+        ino: u64,
+        index: u64,
+        r: BlockRef,
+        buf: &mut [u8],
+    ) -> Result<(), Error> {
+        if r.block == 0 {
+            buf.fill(0);
+            return Ok(());
+        }
+        read_block(&mut self.dev, u64::from(r.block), buf)?;
+        if crc32(buf) != r.crc {
+            return Err(Error::DataCrc {
+                path: self.path_of(ino),
+                index,
+            });
+        }
+        Ok(())
+    }
+
+    /// Read file data at `offset` (0 at or past the end). Every block read is checked against
+    /// its crc32 (`Error::DataCrc` names the file).
+    pub fn read(&mut self, ino: u64, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let (blocks, size) = self.file_blocks(ino)?;
+        if offset >= size || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(size - offset) as usize;
+        let blocks = blocks.clone();
+        let mut tmp = vec![0u8; BLOCK_SIZE];
+        let mut done = 0;
+        while done < want {
+            let pos = offset + done as u64;
+            let bi = pos / BLOCK_SIZE as u64;
+            let within = (pos % BLOCK_SIZE as u64) as usize;
+            let n = (BLOCK_SIZE - within).min(want - done);
+            let r = blocks.get(bi as usize).copied().unwrap_or_default();
+            self.read_verified(ino, bi, r, &mut tmp)?;
+            buf[done..done + n].copy_from_slice(&tmp[within..within + n]);
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// Write one block of file `ino` copy-on-write: in place if only the live tree uses it,
+    /// else to a fresh block.
+    fn put_block(&mut self, ino: u64, bi: usize, data: &[u8]) -> Result<(), Error> {
+        let old = match &self.node(ino)?.body {
+            Body::File(b) => b.get(bi).copied().unwrap_or_default(),
+            Body::Dir(_) => return Err(Error::IsDir),
+        };
+        let target = if old.block != 0 && !self.protected(u64::from(old.block)) {
+            old.block
+        } else {
+            let b = self.alloc()?;
+            if old.block != 0 {
+                self.used.clear(u64::from(old.block));
+            }
+            b
+        };
+        if let Err(e) = self
+            .dev
+            .write_sectors(u64::from(target) * SECTORS_PER_BLOCK, data)
+        {
+            if target != old.block {
+                self.used.clear(u64::from(target));
+                if old.block != 0 {
+                    self.used.set(u64::from(old.block));
+                }
+            }
+            return Err(e.into());
+        }
+        let crc = crc32(data);
+        if let Body::File(b) = &mut self.node_mut(ino)?.body {
+            if b.len() <= bi {
+                b.resize(bi + 1, BlockRef::default());
+            }
+            b[bi] = BlockRef { block: target, crc };
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Write `data` at `offset`, extending the file as needed.
+    pub fn write(
+        &mut self,
+        ino: u64,
+        offset: u64,
+        data: &[u8],
+        mtime: i64,
+    ) -> Result<usize, Error> {
+        let (blocks, size) = self.file_blocks(ino)?;
+        let blocks = blocks.clone();
+        let end = offset.checked_add(data.len() as u64).ok_or(Error::TooBig)?;
+        if end > (u64::from(u32::MAX) * BLOCK_SIZE as u64) {
+            return Err(Error::TooBig);
+        }
+        let mut tmp = vec![0u8; BLOCK_SIZE];
+        let mut done = 0usize;
+        while done < data.len() {
+            let pos = offset + done as u64;
+            let bi = (pos / BLOCK_SIZE as u64) as usize;
+            let within = (pos % BLOCK_SIZE as u64) as usize;
+            let n = (BLOCK_SIZE - within).min(data.len() - done);
+            let old = blocks.get(bi).copied().unwrap_or_default();
+            if n < BLOCK_SIZE && (bi as u64) * (BLOCK_SIZE as u64) < size {
+                self.read_verified(ino, bi as u64, old, &mut tmp)?;
+            } else {
+                tmp.fill(0);
+            }
+            tmp[within..within + n].copy_from_slice(&data[done..done + n]);
+            self.put_block(ino, bi, &tmp)?;
+            done += n;
+            let node = self.node_mut(ino)?;
+            node.size = node.size.max(offset + done as u64);
+        }
+        let n = self.node_mut(ino)?;
+        if let Body::File(b) = &mut n.body {
+            let want = n.size.div_ceil(BLOCK_SIZE as u64) as usize;
+            if b.len() < want {
+                b.resize(want, BlockRef::default());
+            }
+        }
+        n.mtime = mtime;
+        self.dirty = true;
+        Ok(data.len())
+    }
+
+    /// Set a file's length (zero-filling when growing).
+    pub fn truncate(&mut self, ino: u64, len: u64, mtime: i64) -> Result<(), Error> {
+        let (_, size) = self.file_blocks(ino)?;
+        if len > u64::from(u32::MAX) * BLOCK_SIZE as u64 {
+            return Err(Error::TooBig);
+        }
+        if len < size {
+            let keep = len.div_ceil(BLOCK_SIZE as u64) as usize;
+            let tail = (len % BLOCK_SIZE as u64) as usize;
+            if tail != 0 {
+                let bi = keep - 1;
+                let r = self
+                    .file_blocks(ino)?
+                    .0
+                    .get(bi)
+                    .copied()
+                    .unwrap_or_default();
+                if r.block != 0 {
+                    let mut tmp = vec![0u8; BLOCK_SIZE];
+                    self.read_verified(ino, bi as u64, r, &mut tmp)?;
+                    tmp[tail..].fill(0);
+                    self.put_block(ino, bi, &tmp)?;
+                }
+            }
+            let mut freed = Vec::new();
+            if let Body::File(b) = &mut self.node_mut(ino)?.body {
+                freed.extend(b.drain(keep..).filter(|r| r.block != 0).map(|r| r.block));
+            }
+            for b in freed {
+                self.used.clear(u64::from(b));
+            }
+        }
+        let n = self.node_mut(ino)?;
+        n.size = len;
+        if let Body::File(b) = &mut n.body {
+            b.resize(
+                len.div_ceil(BLOCK_SIZE as u64) as usize,
+                BlockRef::default(),
+            );
+        }
+        n.mtime = mtime;
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn add_node(&mut self, dir: u64, name: &str, node: Node) -> Result<u64, Error> {
+        if !valid_name(name) {
+            return Err(Error::InvalidName);
+        }
+        let entries = self.dir(dir)?;
+        if entries.contains_key(name) {
+            return Err(Error::Exists);
+        }
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        self.nodes.insert(
+            ino,
+            Node {
+                parent: dir,
+                ..node
+            },
+        );
+        self.dir_mut(dir)?.insert(String::from(name), ino);
+        self.dirty = true;
+        Ok(ino)
+    }
+
+    /// Create an empty file (`perm & 0o7777`).
+    pub fn create(
+        &mut self,
+        dir: u64,
+        name: &str,
+        perm: u32,
+        uid: u32,
+        gid: u32,
+        mtime: i64,
+    ) -> Result<u64, Error> {
+        self.add_node(
+            dir,
+            name,
+            Node {
+                mode: S_IFREG | (perm & 0o7777),
+                uid,
+                gid,
+                mtime,
+                size: 0,
+                body: Body::File(Vec::new()),
+                parent: 0,
+            },
+        )
+    }
+
+    /// Create a directory (`perm & 0o7777`). Commits.
+    pub fn mkdir(
+        &mut self,
+        dir: u64,
+        name: &str,
+        perm: u32,
+        uid: u32,
+        gid: u32,
+        mtime: i64,
+    ) -> Result<u64, Error> {
+        let ino = self.add_node(
+            dir,
+            name,
+            Node {
+                mode: S_IFDIR | (perm & 0o7777),
+                uid,
+                gid,
+                mtime,
+                size: 0,
+                body: Body::Dir(BTreeMap::new()),
+                parent: 0,
+            },
+        )?;
+        self.commit()?;
+        Ok(ino)
+    }
+
+    /// Drop a node that left the tree (or keep it as an orphan while handles are open).
+    fn forget(&mut self, ino: u64) {
+        if self.open.get(&ino).copied().unwrap_or(0) > 0 {
+            self.orphans.insert(ino, ());
+            return;
+        }
+        if let Some(n) = self.nodes.remove(&ino) {
+            if let Body::File(b) = n.body {
+                for r in b.iter().filter(|r| r.block != 0) {
+                    self.used.clear(u64::from(r.block));
+                }
+            }
+        }
+    }
+
+    /// Remove non-directory `name` from `dir`. Commits (durable on return).
+    pub fn unlink(&mut self, dir: u64, name: &str) -> Result<(), Error> {
+        let ino = self.lookup(dir, name)?;
+        if matches!(self.node(ino)?.body, Body::Dir(_)) {
+            return Err(Error::IsDir);
+        }
+        self.dir_mut(dir)?.remove(name);
+        self.forget(ino);
+        self.dirty = true;
+        self.commit()
+    }
+
+    /// Remove empty directory `name` from `dir`. Commits.
+    pub fn rmdir(&mut self, dir: u64, name: &str) -> Result<(), Error> {
+        let ino = self.lookup(dir, name)?;
+        if !self.dir(ino)?.is_empty() {
+            return Err(Error::NotEmpty);
+        }
+        self.dir_mut(dir)?.remove(name);
+        self.forget(ino);
+        self.dirty = true;
+        self.commit()
+    }
+
+    /// Move `odir/oname` to `ndir/nname`, replacing a compatible target (a file by a file, an
+    /// empty directory by a directory). Atomic and durable on return (one commit).
+    pub fn rename(&mut self, odir: u64, oname: &str, ndir: u64, nname: &str) -> Result<(), Error> {
+        if !valid_name(nname) {
+            return Err(Error::InvalidName);
+        }
+        let src = self.lookup(odir, oname)?;
+        self.dir(ndir)?;
+        let src_is_dir = matches!(self.node(src)?.body, Body::Dir(_));
+        if src_is_dir {
+            // Not into itself or its own subtree.
+            let mut cur = ndir;
+            for _ in 0..100_000 {
+                if cur == src {
+                    return Err(Error::Invalid);
+                }
+                if cur == ROOT_INO {
+                    break;
+                }
+                cur = self.node(cur)?.parent;
+            }
+        }
+        let replaced = match self.lookup(ndir, nname) {
+            Ok(t) if t == src => return Ok(()),
+            Ok(t) => {
+                let t_is_dir = matches!(self.node(t)?.body, Body::Dir(_));
+                match (src_is_dir, t_is_dir) {
+                    (true, false) => return Err(Error::NotDir),
+                    (false, true) => return Err(Error::IsDir),
+                    (true, true) if !self.dir(t)?.is_empty() => return Err(Error::NotEmpty),
+                    _ => Some(t),
+                }
+            }
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        self.dir_mut(odir)?.remove(oname);
+        self.dir_mut(ndir)?.insert(String::from(nname), src);
+        self.node_mut(src)?.parent = ndir;
+        if let Some(t) = replaced {
+            self.forget(t);
+        }
+        self.dirty = true;
+        self.commit()
+    }
+
+    /// Change permission bits and/or owner.
+    pub fn setattr(
+        &mut self,
+        ino: u64,
+        perm: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) -> Result<(), Error> {
+        let n = self.node_mut(ino)?;
+        if let Some(p) = perm {
+            n.mode = (n.mode & S_IFMT) | (p & 0o7777);
+        }
+        if let Some(u) = uid {
+            n.uid = u;
+        }
+        if let Some(g) = gid {
+            n.gid = g;
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Set the modification time.
+    pub fn set_mtime(&mut self, ino: u64, mtime: i64) -> Result<(), Error> {
+        self.node_mut(ino)?.mtime = mtime;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// A handle to `ino` was opened.
+    pub fn retain(&mut self, ino: u64) {
+        *self.open.entry(ino).or_insert(0) += 1;
+    }
+
+    /// A handle to `ino` was closed; an unlinked file goes away with its last handle.
+    pub fn release(&mut self, ino: u64) {
+        let left = match self.open.get_mut(&ino) {
+            Some(c) => {
+                *c = c.saturating_sub(1);
+                *c
+            }
+            None => return,
+        };
+        if left == 0 {
+            self.open.remove(&ino);
+            if self.orphans.remove(&ino).is_some() {
+                self.forget(ino);
+            }
+        }
+    }
+
+    /// Commit the live tree: write the metadata blob to blocks no committed snapshot uses,
+    /// flush, write the superblock into the older slot, flush. A no-op without changes.
+    pub fn commit(&mut self) -> Result<(), Error> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let blob = encode_tree(&self.nodes, self.next_ino);
+        let nblocks = blob.len().div_ceil(BLOCK_SIZE) as u64;
+        // First fit of a contiguous free run.
+        let mut start = None;
+        let mut run = 0;
+        for b in 2..self.block_count {
+            if self.busy(b) {
+                run = 0;
+                continue;
+            }
+            run += 1;
+            if run == nblocks {
+                start = Some(b + 1 - nblocks);
+                break;
+            }
+        }
+        let start = start.ok_or(Error::NoSpace)?;
+        let mut padded = blob.clone();
+        padded.resize(nblocks as usize * BLOCK_SIZE, 0);
+        self.dev.write_sectors(start * SECTORS_PER_BLOCK, &padded)?;
+        self.dev.flush()?;
+        let seq = self.seq + 1;
+        let sb = Superblock {
+            seq,
+            block_count: self.block_count,
+            blob_start: start,
+            blob_len: blob.len() as u64,
+            blob_sha256: sha256(&blob),
+        };
+        let slot = seq % 2;
+        // From here the slot's old snapshot may be torn: stop counting on it, but keep its
+        // blocks reserved (harmless) until the new snapshot replaces the bitmap.
+        self.dev
+            .write_sectors(slot * SECTORS_PER_BLOCK, &sb.encode())?;
+        self.dev.flush()?;
+        let mut m = self.used.clone();
+        for b in sb.blob_blocks() {
+            m.set(b);
+        }
+        self.snap[slot as usize] = m;
+        self.seq = seq;
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Check every data block of every file against its crc32: the damaged ones as
+    /// (path, block index).
+    pub fn check(&mut self) -> Result<Vec<(String, u64)>, Error> {
+        let files: Vec<(u64, Vec<BlockRef>)> = self
+            .nodes
+            .iter()
+            .filter_map(|(&i, n)| match &n.body {
+                Body::File(b) => Some((i, b.clone())),
+                Body::Dir(_) => None,
+            })
+            .collect();
+        let mut bad = Vec::new();
+        let mut tmp = vec![0u8; BLOCK_SIZE];
+        for (ino, blocks) in files {
+            for (i, r) in blocks.iter().enumerate() {
+                match self.read_verified(ino, i as u64, *r, &mut tmp) {
+                    Ok(()) => {}
+                    Err(Error::DataCrc { path, index }) => bad.push((path, index)),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(bad)
+    }
+}
