@@ -286,7 +286,7 @@ fn garbage_superblocks_and_blobs_never_panic() {
             // A blob replaced by garbage with a *valid* superblock checksum over it: exercises
             // the blob decoder itself.
             _ => {
-                let slot = (rng.next() % 2) as u64;
+                let slot = rng.next() % 2;
                 let off = slot as usize * BLOCK_SIZE;
                 let mut sb = Superblock::decode(&img[off..off + BLOCK_SIZE], slot, 256).unwrap();
                 let start = sb.blob_start as usize * BLOCK_SIZE;
