@@ -21,6 +21,9 @@ pub enum Area {
     /// Everything else (the base image, package payloads): reading needs `capFsRead`,
     /// mutations fail with `EROFS`.
     ReadOnly,
+    /// The persistent package store (`/pkg`): reading needs `capFsRead` (like the base image);
+    /// every mutation needs `capPkgAdmin` (`EACCES` without it) on top of the mode bits.
+    PkgStore,
 }
 
 /// The attributes of a filesystem object that access decisions depend on.
@@ -119,7 +122,7 @@ pub fn check_fs_search(subject: &Subject, dir: &NodeAttrs) -> Result<(), Errno> 
 /// this is reading and needs `capFsRead`.
 pub fn check_fs_stat(subject: &Subject, area: Area) -> Result<(), Errno> {
     match area {
-        Area::ReadOnly => subject.require(Caps::FS_READ, Errno::EACCES),
+        Area::ReadOnly | Area::PkgStore => subject.require(Caps::FS_READ, Errno::EACCES),
         Area::Tmp | Area::Device => Ok(()),
     }
 }
@@ -139,6 +142,10 @@ pub fn check_fs_write(subject: &Subject, area: Area, node: &NodeAttrs) -> Result
             require_mode(subject, node, MAY_WRITE)
         }
         Area::Device => require_mode(subject, node, MAY_WRITE),
+        Area::PkgStore => {
+            subject.require(Caps::PKG_ADMIN, Errno::EACCES)?;
+            require_mode(subject, node, MAY_WRITE)
+        }
     }
 }
 
@@ -188,6 +195,10 @@ pub fn check_fs_create(subject: &Subject, area: Area, parent: &NodeAttrs) -> Res
             subject.require(Caps::TMP_WRITE, Errno::EACCES)?;
             require_mode(subject, parent, MAY_WRITE | MAY_EXEC)
         }
+        Area::PkgStore => {
+            subject.require(Caps::PKG_ADMIN, Errno::EACCES)?;
+            require_mode(subject, parent, MAY_WRITE | MAY_EXEC)
+        }
     }
 }
 
@@ -227,12 +238,18 @@ pub fn check_fs_rename(
     }
 }
 
-/// `chmod`: only in `/tmp`, only by the owner or principal 0 (`EPERM` otherwise).
+/// `chmod`: only in `/tmp` and the package store, only by the owner or principal 0 (`EPERM`
+/// otherwise).
 pub fn check_fs_chmod(subject: &Subject, area: Area, node: &NodeAttrs) -> Result<(), Errno> {
     match area {
         Area::ReadOnly | Area::Device => Err(Errno::EROFS),
-        Area::Tmp => {
-            subject.require(Caps::TMP_WRITE, Errno::EACCES)?;
+        Area::Tmp | Area::PkgStore => {
+            let cap = if area == Area::Tmp {
+                Caps::TMP_WRITE
+            } else {
+                Caps::PKG_ADMIN
+            };
+            subject.require(cap, Errno::EACCES)?;
             if subject.uid == 0 || subject.uid == node.uid {
                 Ok(())
             } else {
@@ -242,12 +259,17 @@ pub fn check_fs_chmod(subject: &Subject, area: Area, node: &NodeAttrs) -> Result
     }
 }
 
-/// `chown`: only in `/tmp`, needs `capTmpWrite` and `capChown`.
+/// `chown`: only in `/tmp` (needs `capTmpWrite`) and the package store (needs `capPkgAdmin`),
+/// and `capChown`.
 pub fn check_fs_chown(subject: &Subject, area: Area, _node: &NodeAttrs) -> Result<(), Errno> {
     match area {
         Area::ReadOnly | Area::Device => Err(Errno::EROFS),
         Area::Tmp => {
             subject.require(Caps::TMP_WRITE, Errno::EACCES)?;
+            subject.require(Caps::CHOWN, Errno::EPERM)
+        }
+        Area::PkgStore => {
+            subject.require(Caps::PKG_ADMIN, Errno::EACCES)?;
             subject.require(Caps::CHOWN, Errno::EPERM)
         }
     }
@@ -281,6 +303,34 @@ mod tests {
         }
     }
     const TMP: NodeAttrs = dir(0o1777, 0, 0);
+
+    #[test]
+    fn package_store_needs_pkg_admin_to_mutate() {
+        let admin = Subject::new(0, 0, Caps::ALL);
+        let root_no_admin = Subject::new(0, 0, Caps::ALL.without(Caps::PKG_ADMIN));
+        let d = dir(0o755, 0, 0);
+        let f = file(0o644, 0, 0);
+        assert_eq!(check_fs_read(&USER, Area::PkgStore, &f), Ok(()));
+        assert_eq!(check_fs_stat(&NOREAD, Area::PkgStore), Err(Errno::EACCES));
+        assert_eq!(check_fs_create(&admin, Area::PkgStore, &d), Ok(()));
+        assert_eq!(check_fs_write(&admin, Area::PkgStore, &f), Ok(()));
+        assert_eq!(check_fs_remove(&admin, Area::PkgStore, &d, &f), Ok(()));
+        assert_eq!(check_fs_chmod(&admin, Area::PkgStore, &f), Ok(()));
+        for s in [&USER, &root_no_admin] {
+            assert_eq!(check_fs_create(s, Area::PkgStore, &d), Err(Errno::EACCES));
+            assert_eq!(check_fs_write(s, Area::PkgStore, &f), Err(Errno::EACCES));
+            assert_eq!(
+                check_fs_open(s, Area::PkgStore, &f, O_RDWR),
+                Err(Errno::EACCES)
+            );
+            assert_eq!(check_fs_chmod(s, Area::PkgStore, &f), Err(Errno::EACCES));
+        }
+        // capPkgAdmin does not override the mode bits for other principals.
+        let admin_user = Subject::new(1000, 100, Caps::ALL);
+        assert_eq!(check_fs_create(&admin_user, Area::PkgStore, &d), Err(Errno::EACCES));
+        let own = dir(0o755, 1000, 100);
+        assert_eq!(check_fs_create(&admin_user, Area::PkgStore, &own), Ok(()));
+    }
 
     #[test]
     fn mode_triples() {
