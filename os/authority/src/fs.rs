@@ -327,7 +327,10 @@ mod tests {
         }
         // capPkgAdmin does not override the mode bits for other principals.
         let admin_user = Subject::new(1000, 100, Caps::ALL);
-        assert_eq!(check_fs_create(&admin_user, Area::PkgStore, &d), Err(Errno::EACCES));
+        assert_eq!(
+            check_fs_create(&admin_user, Area::PkgStore, &d),
+            Err(Errno::EACCES)
+        );
         let own = dir(0o755, 1000, 100);
         assert_eq!(check_fs_create(&admin_user, Area::PkgStore, &own), Ok(()));
     }

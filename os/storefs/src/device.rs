@@ -38,6 +38,21 @@ impl<T: BlockDev + ?Sized> BlockDev for &mut T {
     }
 }
 
+impl<T: BlockDev + ?Sized> BlockDev for alloc::boxed::Box<T> {
+    fn sector_count(&self) -> u64 {
+        (**self).sector_count()
+    }
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        (**self).read_sectors(lba, buf)
+    }
+    fn write_sectors(&mut self, lba: u64, buf: &[u8]) -> Result<(), IoError> {
+        (**self).write_sectors(lba, buf)
+    }
+    fn flush(&mut self) -> Result<(), IoError> {
+        (**self).flush()
+    }
+}
+
 /// One recorded device operation (see [`MemDev::log`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogOp {

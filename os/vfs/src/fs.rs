@@ -173,6 +173,10 @@ pub trait FileSystem: Send {
     ) -> Result<(), Errno> {
         Err(Errno::EROFS)
     }
+    /// Make every change durable (`fsync`); a no-op for filesystems without storage.
+    fn sync(&mut self) -> Result<(), Errno> {
+        Ok(())
+    }
     /// An open handle now refers to `ino` (keeps unlinked files alive).
     fn retain(&mut self, _ino: Ino) {}
     /// A handle to `ino` was closed.

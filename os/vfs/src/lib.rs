@@ -55,6 +55,7 @@ pub mod fs;
 pub mod handle;
 pub mod packmount;
 pub mod path;
+pub mod storemount;
 pub mod tmpfs;
 pub mod vfs;
 
@@ -63,6 +64,7 @@ pub use fs::{DeviceId, DirEntry, FileSystem, Ino, NodeInfo};
 pub use handle::Handle;
 pub use packmount::PackFs;
 pub use path::{normalize, NormPath, NAME_MAX};
+pub use storemount::{OverlayFs, SharedStore, StoreFs};
 pub use tmpfs::TmpFs;
 pub use vfs::{Vfs, VfsOptions};
 

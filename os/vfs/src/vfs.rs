@@ -590,6 +590,28 @@ impl Vfs {
         Ok(np.path)
     }
 
+    /// `fsync(handle)`: make the handle's filesystem durable (a commit on the package store).
+    pub fn fsync(&mut self, h: &Handle) -> Result<(), Errno> {
+        match h.target {
+            Target::Node { mount, .. } => self.mounts[mount].fs.sync(),
+            Target::Device { .. } => Ok(()),
+        }
+    }
+
+    /// Resolve `path` (search permission on the way, `capFsRead` where the area needs it) to
+    /// its mount's authority area, inode and attributes.
+    pub fn resolve_node(
+        &mut self,
+        ctx: &FsContext<'_>,
+        path: &str,
+    ) -> Result<(Area, Ino, NodeInfo), Errno> {
+        let np = normalize(ctx, path)?;
+        let (m, ino, info) = self.walk(ctx, &np)?;
+        let area = self.area(m);
+        auth::check_fs_stat(&ctx.subject(), area)?;
+        Ok((area, ino, info))
+    }
+
     /// Read a whole regular file the caller may read. Files of the base image are checked
     /// against their recorded SHA-256 (`EIO` on mismatch).
     pub fn read_whole_file(&mut self, ctx: &FsContext<'_>, path: &str) -> Result<Vec<u8>, Errno> {
