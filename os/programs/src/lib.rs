@@ -7,6 +7,9 @@ extern crate alloc;
 pub use swiftos_rt::prelude::*;
 use swiftos_shell_syntax::opts::{parse_opts, Opts};
 
+pub mod http;
+pub mod pkgplat;
+
 /// Parse `args` (including `argv[0]`) for tool `name`. On `--help` prints `help` and returns
 /// `Err(0)`; on a bad option prints the error and a hint and returns `Err(2)`.
 pub fn options(

@@ -16,6 +16,7 @@ pub mod client;
 pub mod download;
 pub mod error;
 pub mod generation;
+pub mod http;
 pub mod layout;
 #[cfg(any(test, feature = "mem"))]
 pub mod mem;
