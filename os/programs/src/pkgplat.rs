@@ -81,6 +81,7 @@ pub struct GuestPlatform {
     timeout_s: u64,
     quiet: bool,
     locked: bool,
+    progress: Option<Progress>,
 }
 
 impl GuestPlatform {
@@ -92,6 +93,7 @@ impl GuestPlatform {
             timeout_s,
             quiet: false,
             locked: false,
+            progress: None,
         }
     }
 
@@ -272,19 +274,18 @@ impl Sink for Writer {
 /// Progress of one download on the console: a line every 10 % (readable in a serial log) and
 /// a final line with the transfer rate.
 struct Progress {
-    label: String,
-    total: u64,
+    file: String,
     base: u64,
+    last: u64,
     next_tenth: u64,
     start_ns: u64,
 }
 
-/// An HTTP body, with optional progress lines.
+/// An HTTP body.
 pub struct GuestBody {
     body: http::Body,
     url: String,
     timeout_s: u64,
-    progress: Option<Progress>,
 }
 
 fn human(n: u64) -> String {
@@ -297,62 +298,17 @@ fn human(n: u64) -> String {
     }
 }
 
-impl GuestBody {
-    fn report(&mut self) {
-        let Some(p) = &mut self.progress else { return };
-        let done = p.base + self.body.received;
-        if p.total == 0 {
-            return;
-        }
-        let tenth = done.saturating_mul(10) / p.total;
-        if tenth >= p.next_tenth && tenth < 10 {
-            swiftos_rt::println!(
-                "  {}: {}% ({} of {})",
-                p.label,
-                tenth * 10,
-                human(done),
-                human(p.total)
-            );
-            p.next_tenth = tenth + 1;
-        }
-    }
-
-    fn finished(&mut self) {
-        let Some(p) = self.progress.take() else {
-            return;
-        };
-        let ns = swiftos_rt::time::monotonic_ns()
-            .saturating_sub(p.start_ns)
-            .max(1);
-        let bytes = self.body.received;
-        // MB/s with two decimals, in integers (1 MB = 10^6 bytes).
-        let centi = (bytes as u128 * 100 * 1_000_000_000 / ns as u128 / 1_000_000) as u64;
-        swiftos_rt::println!(
-            "  {}: 100% ({}), {} received in {}.{:03} s ({}.{:02} MB/s)",
-            p.label,
-            human(p.base + bytes),
-            human(bytes),
-            ns / 1_000_000_000,
-            (ns / 1_000_000) % 1000,
-            centi / 100,
-            centi % 100
-        );
-    }
+/// `bytes` in `ns` as MB/s (10^6 bytes) with two decimals.
+pub fn rate(bytes: u64, ns: u64) -> String {
+    let centi = (bytes as u128 * 100 * 1_000 / ns.max(1) as u128) as u64;
+    format!("{}.{:02} MB/s", centi / 100, centi % 100)
 }
 
 impl Source for GuestBody {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, SourceError> {
-        match self.body.read(buf) {
-            Ok(0) => {
-                self.finished();
-                Ok(0)
-            }
-            Ok(n) => {
-                self.report();
-                Ok(n)
-            }
-            Err(e) => Err(fetch_error(&self.url, e, self.timeout_s).into()),
-        }
+        self.body
+            .read(buf)
+            .map_err(|e| fetch_error(&self.url, e, self.timeout_s).into())
     }
 }
 
@@ -562,29 +518,13 @@ impl Platform for GuestPlatform {
     fn get(&mut self, url: &str, from: u64) -> Result<Response<GuestBody>, FetchError> {
         let r = http::get(url, from, self.timeout_s, "swiftos-pkg/0.1")
             .map_err(|e| fetch_error(url, e, self.timeout_s))?;
-        let length = r.head.body_length();
-        let label = url.rsplit('/').next().unwrap_or(url);
-        let base = if r.resumed { from } else { 0 };
-        let progress = match length {
-            Some(n) if !self.quiet && (label.ends_with(".swpkg") || n >= 1 << 20) => {
-                Some(Progress {
-                    label: label.to_string(),
-                    total: base + n,
-                    base,
-                    next_tenth: 1,
-                    start_ns: swiftos_rt::time::monotonic_ns(),
-                })
-            }
-            _ => None,
-        };
         Ok(Response {
             resumed: r.resumed,
-            length,
+            length: r.head.body_length(),
             body: GuestBody {
                 body: r.body,
                 url: url.to_string(),
                 timeout_s: self.timeout_s,
-                progress,
             },
         })
     }
@@ -596,6 +536,50 @@ impl Platform for GuestPlatform {
         }
         let dirs: Vec<&str> = roots.iter().map(String::as_str).collect();
         set_overlay(&dirs).map_err(|e| fs_err("set_overlay", "/usr", e))
+    }
+
+    fn progress(&mut self, file: &str, done: u64, total: u64) {
+        if self.quiet || total == 0 {
+            return;
+        }
+        let now = swiftos_rt::time::monotonic_ns();
+        let fresh = match &self.progress {
+            Some(p) => p.file != file || done < p.last,
+            None => true,
+        };
+        if fresh {
+            self.progress = Some(Progress {
+                file: file.to_string(),
+                base: done,
+                last: done,
+                next_tenth: done.saturating_mul(10) / total + 1,
+                start_ns: now,
+            });
+        }
+        let Some(p) = &mut self.progress else { return };
+        p.last = done;
+        let tenth = done.saturating_mul(10) / total;
+        if done >= total {
+            let ns = now.saturating_sub(p.start_ns);
+            let got = done - p.base;
+            swiftos_rt::println!(
+                "  {file}: 100% of {}, {} received in {}.{:03} s ({})",
+                human(total),
+                human(got),
+                ns / 1_000_000_000,
+                (ns / 1_000_000) % 1000,
+                rate(got, ns)
+            );
+            self.progress = None;
+        } else if tenth >= p.next_tenth {
+            swiftos_rt::println!(
+                "  {file}: {}% ({} of {})",
+                tenth * 10,
+                human(done),
+                human(total)
+            );
+            p.next_tenth = tenth + 1;
+        }
     }
 
     fn now(&self) -> i64 {

@@ -51,6 +51,7 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
         }
         let mut body = resp.body;
         let mut buf = vec![0u8; CHUNK];
+        p.progress(want.file, have, want.length);
         let outcome: Result<()> = loop {
             let n = match body.read(&mut buf) {
                 Ok(0) => break Ok(()),
@@ -68,6 +69,7 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
                 break Err(e.into());
             }
             have += n as u64;
+            p.progress(want.file, have, want.length);
         };
         // Keep what arrived: it is the resume point of the next attempt.
         let finished = w.finish();

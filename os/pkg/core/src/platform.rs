@@ -211,6 +211,13 @@ pub trait Platform {
         Ok(false)
     }
 
+    /// A package download advanced: `done` of `total` bytes of `file` are in its `.part` file.
+    /// Called once when the transfer starts (with the bytes already there from an earlier
+    /// attempt) and after every block received. The default shows nothing.
+    fn progress(&mut self, file: &str, done: u64, total: u64) {
+        let _ = (file, done, total);
+    }
+
     /// Seconds since the Unix epoch (UTC).
     fn now(&self) -> i64;
     /// Print a line of progress or results for the user.

@@ -1,0 +1,441 @@
+//! The in-guest `pkg` client's mechanics, in real QEMU: its HTTP/1.1 client (chunked bodies,
+//! `Range` resumes checked against `Content-Range`, a server that cuts the connection or lies
+//! about the range), zstd decompression of real packages, and the `/tmp/pkg.lock` store lock.
+//!
+//! A small HTTP server in this file serves a signed test repository (the lead's repository
+//! fixture) with `Transfer-Encoding: chunked` and misbehaves on request. The client works on
+//! `--root /tmp/r` (RAM), so no package store disk is needed; the last test uses the real
+//! store at `/pkg` with the pinned root key and the `/usr` overlay.
+//! Serial logs: `target/qemu-logs/pkg-guest-*.log`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use swiftos_tests::repo_fixture::{
+    blank_store, build_package, noise, seed_keys_dir, work_dir, PkgFile, TestRepo,
+};
+use swiftos_tests::{Guest, QemuConfig};
+
+/// Downloads and installs on a busy 2-core machine under TCG.
+const SLOW: Duration = Duration::from_secs(300);
+/// Size of the incompressible test package's payload.
+const BIG: usize = 1 << 20;
+
+/// How the test server behaves for `.swpkg` downloads.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mode {
+    /// Close the connection after this many body bytes.
+    cut_after: Option<usize>,
+    /// Answer a `Range` request with a 206 whose `Content-Range` starts elsewhere.
+    lie_about_range: bool,
+}
+
+/// A tiny HTTP/1.1 server over a directory: chunked bodies (odd chunk sizes), `Range:
+/// bytes=N-` answered with 206 + `Content-Range`, and the misbehaviours of [`Mode`]. Every
+/// request line and its `Range` header are logged.
+struct Server {
+    port: u16,
+    mode: Arc<Mutex<Mode>>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().unwrap().port();
+        let mode = Arc::new(Mutex::new(Mode::default()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (root, m, lg) = (root.to_path_buf(), mode.clone(), log.clone());
+        thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                let (root, m, lg) = (root.clone(), m.clone(), lg.clone());
+                thread::spawn(move || {
+                    let _ = serve(s, &root, &m, &lg);
+                });
+            }
+        });
+        Server { port, mode, log }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn serve(
+    s: TcpStream,
+    root: &Path,
+    mode: &Mutex<Mode>,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut r = BufReader::new(s.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut range: Option<usize> = None;
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("range: bytes=") {
+            range = v.trim().trim_end_matches('-').parse().ok();
+        }
+    }
+    log.lock().unwrap().push(match range {
+        Some(n) => format!("GET {path} Range: bytes={n}-"),
+        None => format!("GET {path}"),
+    });
+    let mut w = s;
+    let file: PathBuf = root.join(path.trim_start_matches('/'));
+    let data = match (path.contains(".."), std::fs::read(&file)) {
+        (false, Ok(d)) => d,
+        _ => {
+            w.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )?;
+            return Ok(());
+        }
+    };
+    let m = *mode.lock().unwrap();
+    let package = path.ends_with(".swpkg");
+    let (status, from) = match range {
+        Some(n) if n < data.len() => (206, n),
+        _ => (200, 0),
+    };
+    let mut head =
+        format!("HTTP/1.1 {status} X\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n");
+    if status == 206 {
+        let start = if m.lie_about_range && package {
+            0
+        } else {
+            from
+        };
+        head.push_str(&format!(
+            "Content-Range: bytes {start}-{}/{}\r\n",
+            data.len() - 1,
+            data.len()
+        ));
+    }
+    head.push_str("\r\n");
+    w.write_all(head.as_bytes())?;
+    let body = &data[from..];
+    let limit = if package {
+        m.cut_after.unwrap_or(usize::MAX)
+    } else {
+        usize::MAX
+    };
+    let mut sent = 0;
+    // Odd chunk sizes, so chunk boundaries fall anywhere in the client's reads.
+    for (i, chunk) in body.chunks(7919).enumerate() {
+        let chunk = &chunk[..chunk.len().min(limit.saturating_sub(sent))];
+        if chunk.is_empty() {
+            // Cut: drop the connection without the final chunk.
+            return Ok(());
+        }
+        write!(
+            w,
+            "{:x}{}\r\n",
+            chunk.len(),
+            if i % 3 == 0 { ";x=y" } else { "" }
+        )?;
+        w.write_all(chunk)?;
+        w.write_all(b"\r\n")?;
+        sent += chunk.len();
+        if package {
+            // Pace large bodies a little so a cut happens mid-transfer, not before it starts.
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+    w.write_all(b"0\r\nX-Trailer: done\r\n\r\n")?;
+    Ok(())
+}
+
+/// A seed-signed repository with `hello` (a real program and a data file) and `bigdata`
+/// ([`BIG`] incompressible bytes), plus the root key at `/root.pub` of the served tree.
+fn test_repo(work: &Path) -> TestRepo {
+    let keys = seed_keys_dir().unwrap();
+    let mut repo = TestRepo::seed_signed(&work.join("repo")).unwrap();
+    let pk = work.join("packages");
+    std::fs::create_dir_all(&pk).unwrap();
+    let cat = std::fs::read(swiftos_tests::repo_root().join("build/bin/cat"))
+        .expect("build/bin/cat (run cargo xtask build)");
+    let hello = build_package(
+        &pk,
+        &keys,
+        "hello",
+        "1.0.0",
+        &[],
+        &[
+            PkgFile::exe("bin/hello", cat),
+            PkgFile::data("share/hello/message", "hello from a package\n"),
+        ],
+    )
+    .unwrap();
+    let big = build_package(
+        &pk,
+        &keys,
+        "bigdata",
+        "1.0.0",
+        &[],
+        &[PkgFile::data("share/bigdata/blob", noise(BIG, 11))],
+    )
+    .unwrap();
+    repo.add(&hello).unwrap();
+    repo.add(&big).unwrap();
+    repo.publish().unwrap();
+    std::fs::copy(keys.join("root.pub"), repo.dir.join("root.pub")).unwrap();
+    repo
+}
+
+fn ok(g: &mut Guest, cmd: &str) -> String {
+    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
+    assert_eq!(
+        code,
+        0,
+        "`{cmd}` failed ({code}):\n{out}\n(serial log: {})",
+        g.log_path().display()
+    );
+    out
+}
+
+fn fails(g: &mut Guest, cmd: &str) -> String {
+    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
+    assert_ne!(
+        code,
+        0,
+        "`{cmd}` should have failed:\n{out}\n(serial log: {})",
+        g.log_path().display()
+    );
+    out
+}
+
+fn has(out: &str, what: &[&str], context: &str) {
+    for w in what {
+        assert!(out.contains(w), "{context}: expected {w:?} in:\n{out}");
+    }
+}
+
+fn machine(store: Option<&Path>) -> QemuConfig {
+    QemuConfig {
+        store_image: store.map(Path::to_path_buf),
+        ..QemuConfig::default()
+    }
+    .with_user_net(&[], &[])
+}
+
+#[test]
+fn http_chunked_ranges_resume_zstd_and_lock() {
+    let work = work_dir("pkg-guest").unwrap();
+    let repo = test_repo(&work);
+    let srv = Server::start(&repo.dir);
+    let url = format!("http://10.0.2.2:{}/", srv.port);
+    let mut g = Guest::boot("pkg-guest-http", &machine(None)).expect("boot");
+    g.login("root", "root").expect("login");
+    let r = "pkg --root /tmp/r";
+
+    // Trust: the root key travels over HTTP like any file; the metadata must be signed by it.
+    ok(
+        &mut g,
+        &format!("tcpget -o /tmp/root.pub 10.0.2.2:{} /root.pub", srv.port),
+    );
+    let out = ok(
+        &mut g,
+        &format!("{r} repo set {url} --root-key /tmp/root.pub"),
+    );
+    has(&out, &["repository set to"], "repo set");
+    let out = ok(&mut g, &format!("{r} update"));
+    has(
+        &out,
+        &["repository metadata verified: 2 package(s) available"],
+        "update",
+    );
+    let out = ok(&mut g, &format!("{r} search hello"));
+    has(&out, &["hello 1.0.0 - the hello test package"], "search");
+
+    // A real package: chunked download, zstd, signature, files in place.
+    let out = ok(&mut g, &format!("{r} install hello"));
+    has(
+        &out,
+        &["+ hello 1.0.0", "generation 0 -> 1"],
+        "install hello",
+    );
+    let out = ok(
+        &mut g,
+        "cat /tmp/r/pkg/store/hello-1.0.0/root/share/hello/message",
+    );
+    has(&out, &["hello from a package"], "installed file");
+    let out = ok(
+        &mut g,
+        "/tmp/r/pkg/store/hello-1.0.0/root/bin/hello /tmp/root.pub",
+    );
+    has(
+        &out,
+        &["swpkg-ed25519-public-v1"],
+        "the installed program runs",
+    );
+    ok(&mut g, &format!("{r} verify"));
+
+    // The server cuts the connection: the part stays, nothing is installed.
+    srv.set(Mode {
+        cut_after: Some(300 << 10),
+        ..Mode::default()
+    });
+    let out = fails(&mut g, &format!("{r} install bigdata"));
+    has(
+        &out,
+        &[
+            "bigdata-1.0.0.swpkg",
+            "run the command again to resume",
+            "nothing was changed",
+        ],
+        "cut",
+    );
+    let out = ok(&mut g, &format!("{r} list"));
+    assert!(
+        !out.contains("bigdata"),
+        "a cut download installed something:\n{out}"
+    );
+
+    // A server that answers the range with other bytes is refused, the part kept.
+    srv.set(Mode {
+        lie_about_range: true,
+        ..Mode::default()
+    });
+    let out = fails(&mut g, &format!("{r} install bigdata"));
+    has(&out, &["Content-Range"], "lying range");
+
+    // An honest server: the download resumes where it stopped and the package verifies.
+    srv.set(Mode::default());
+    let out = ok(&mut g, &format!("{r} install bigdata"));
+    has(
+        &out,
+        &[
+            "resuming bigdata-1.0.0.swpkg at byte ",
+            "+ bigdata 1.0.0",
+            "generation 1 -> 2",
+        ],
+        "resume",
+    );
+    has(&out, &["MB/s"], "download progress with the rate");
+    let resumed: Vec<String> = srv
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("bigdata") && l.contains("Range: bytes="))
+        .collect();
+    assert!(
+        !resumed.is_empty(),
+        "no Range request reached the server: {:?}",
+        srv.log()
+    );
+    ok(&mut g, &format!("{r} verify bigdata"));
+    let out = ok(
+        &mut g,
+        "ls -l /tmp/r/pkg/store/bigdata-1.0.0/root/share/bigdata",
+    );
+    has(&out, &[&BIG.to_string()], "blob size");
+
+    // The lock: a live holder (init, pid 1) blocks; a dead one is taken over; none is left.
+    ok(&mut g, "echo 1 > /tmp/pkg.lock");
+    let out = fails(&mut g, &format!("{r} remove bigdata"));
+    has(
+        &out,
+        &[
+            "another pkg is working on this system",
+            "process 1 holds /tmp/pkg.lock",
+        ],
+        "lock held",
+    );
+    ok(&mut g, "echo 99999 > /tmp/pkg.lock");
+    let out = ok(&mut g, &format!("{r} remove bigdata"));
+    has(
+        &out,
+        &["- bigdata 1.0.0", "generation 2 -> 3"],
+        "stale lock taken over",
+    );
+    let (out, _) = g.run_status("ls /tmp").unwrap();
+    assert!(
+        !out.contains("pkg.lock"),
+        "the lock was left behind:\n{out}"
+    );
+
+    // Capabilities: reading works for everybody, changing needs capPkgAdmin.
+    g.send_line("exit").unwrap();
+    g.login("user", "user").expect("login user");
+    let out = ok(&mut g, &format!("{r} list"));
+    has(&out, &["hello 1.0.0"], "list as user");
+    let out = fails(&mut g, &format!("{r} install bigdata"));
+    has(
+        &out,
+        &["pkg install: needs capPkgAdmin (log in as root)"],
+        "user install",
+    );
+    g.send_line("exit").unwrap();
+    g.login("root", "root").expect("login root");
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
+
+/// The real store: `pkg update URL` with the pinned root key, install, the package under /usr,
+/// remove, rollback, and `pkg activate` after a reboot.
+#[test]
+fn real_store_pinned_root_overlay_and_activate() {
+    let work = work_dir("pkg-guest-store").unwrap();
+    let repo = test_repo(&work);
+    let srv = Server::start(&repo.dir);
+    let store = work.join("store.img");
+    blank_store(&store, "64M").unwrap();
+    let cfg = machine(Some(&store));
+    let mut g = Guest::boot("pkg-guest-store", &cfg).expect("boot");
+    g.login("root", "root").expect("login");
+    let out = ok(&mut g, &format!("pkg update http://10.0.2.2:{}/", srv.port));
+    has(
+        &out,
+        &["repository set to", "2 package(s) available"],
+        "update URL",
+    );
+    let out = ok(&mut g, "pkg install hello");
+    has(&out, &["+ hello 1.0.0", "active now under /usr"], "install");
+    let out = ok(&mut g, "cat /usr/share/hello/message");
+    has(&out, &["hello from a package"], "overlay");
+    let out = ok(&mut g, "hello /usr/share/hello/message");
+    has(
+        &out,
+        &["hello from a package"],
+        "the program runs from /usr/bin",
+    );
+    let out = ok(&mut g, "pkg remove hello");
+    has(&out, &["- hello 1.0.0", "active now under /usr"], "remove");
+    fails(&mut g, "cat /usr/share/hello/message");
+    ok(&mut g, "pkg rollback");
+    ok(&mut g, "cat /usr/share/hello/message");
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+
+    // After a reboot init's `pkg activate --boot` brings the packages back under /usr.
+    let mut g = Guest::boot("pkg-guest-store-2", &cfg).expect("boot");
+    g.login("root", "root").expect("login");
+    has(
+        &g.transcript(),
+        &["this boot uses generation 3"],
+        "activate at boot",
+    );
+    let out = ok(&mut g, "cat /usr/share/hello/message");
+    has(&out, &["hello from a package"], "overlay after reboot");
+    let out = ok(&mut g, "pkg activate");
+    has(
+        &out,
+        &["now active: generation 3 (1 package(s): hello 1.0.0), verified"],
+        "activate",
+    );
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
