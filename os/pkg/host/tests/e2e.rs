@@ -1115,3 +1115,60 @@ fn cached_metadata_that_expires_after_update_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn update_url_trusts_the_pinned_root_and_activate_falls_back() {
+    let f = Fixture::new(true, Expiry::default(), now());
+    // Without a pinned key (ROOT/etc/swos/repo-root.pub) `update URL` says what is missing.
+    let e = f.fails(&["update", &f.server.base]);
+    assert!(e.contains("/etc/swos/repo-root.pub is missing"), "{e}");
+    assert!(!f.root.join("pkg/etc/repo.json").exists());
+    // A pinned key of another repository is refused and nothing is configured.
+    fs::create_dir_all(f.root.join("etc/swos")).unwrap();
+    fs::write(
+        f.root.join("etc/swos/repo-root.pub"),
+        swpkg_core::format_public_key(&SigningKey::from_bytes(&[9; 32]).verifying_key()),
+    )
+    .unwrap();
+    let e = f.fails(&["update", &f.server.base]);
+    assert!(e.contains("not signed for the root key"), "{e}");
+    assert!(!f.root.join("pkg/etc/repo.json").exists());
+    // The right pinned key: repo set + update in one step; config and metadata under /pkg/etc.
+    fs::copy(&f.pub_key, f.root.join("etc/swos/repo-root.pub")).unwrap();
+    let s = f.ok(&["update", &f.server.base]);
+    assert!(
+        s.contains("repository set to") && s.contains("2 package(s) available"),
+        "{s}"
+    );
+    assert!(f.root.join("pkg/etc/repo.json").exists());
+    assert!(f.root.join("pkg/etc/metadata/timestamp.json").exists());
+    assert!(!f.root.join("etc/pkg").exists());
+    // `repo set URL` alone also uses the pinned key.
+    f.ok(&["repo", "set", &f.server.base]);
+    f.ok(&["update"]);
+
+    f.ok(&["install", "libgreet"]);
+    f.ok(&["install", "hello"]);
+    let s = f.ok(&["activate", "--boot"]);
+    assert!(
+        s.contains(
+            "this boot uses generation 2 (2 package(s): hello 1.0.0, libgreet 1.0.0), verified"
+        ),
+        "{s}"
+    );
+    // Damage generation 2's newest package: activate reports it and uses generation 1,
+    // without deleting anything or moving `current`.
+    fs::write(f.root.join("pkg/store/hello-1.0.0/root/bin/hello"), "x").unwrap();
+    let before = f.tree();
+    let s = f.ok(&["activate"]);
+    assert!(
+        s.contains("damaged: generation 2: hello 1.0.0: /bin/hello is 1 bytes"),
+        "{s}"
+    );
+    assert!(
+        s.contains("generation 2 is damaged (1 problem(s) above); falling back: now active: generation 1 (1 package(s): libgreet 1.0.0)"),
+        "{s}"
+    );
+    same_tree(&f.tree(), &before);
+    assert_eq!(f.read_root("pkg/current"), "2\n");
+}
