@@ -84,6 +84,9 @@ pub struct QemuConfig {
     pub kernel: PathBuf,
     pub base_image: Option<PathBuf>,
     pub memory_mib: u32,
+    /// The writable package-store disk (`swiftos-image store create/build`), attached as the
+    /// second virtio-blk disk (mounted at `/pkg`; a blank file is formatted at boot).
+    pub store_image: Option<PathBuf>,
     /// Extra arguments appended verbatim (e.g. networking).
     pub extra: Vec<String>,
 }
@@ -94,6 +97,7 @@ impl Default for QemuConfig {
             kernel: kernel_path(),
             base_image: Some(base_image_path()),
             memory_mib: 512,
+            store_image: None,
             extra: Vec::new(),
         }
     }
@@ -114,6 +118,13 @@ impl QemuConfig {
                 img.display()
             ));
             c.args(["-device", "virtio-blk-device,drive=base"]);
+        }
+        if let Some(img) = &self.store_image {
+            c.arg("-drive").arg(format!(
+                "file={},if=none,format=raw,id=store",
+                img.display()
+            ));
+            c.args(["-device", "virtio-blk-device,drive=store"]);
         }
         if interactive {
             c.arg("-nographic");
@@ -150,7 +161,7 @@ impl Guest {
         if !cfg.kernel.exists() {
             return Err(HarnessError::MissingArtefact(cfg.kernel.clone()));
         }
-        if let Some(img) = &cfg.base_image {
+        for img in cfg.base_image.iter().chain(cfg.store_image.iter()) {
             if !img.exists() {
                 return Err(HarnessError::MissingArtefact(img.clone()));
             }
@@ -340,6 +351,18 @@ impl Guest {
         Ok((out, code))
     }
 
+    /// Kill QEMU abruptly (SIGKILL: a power cut for the guest's disks) and wait for it. The
+    /// store image keeps whatever the guest had written; boot again with the same
+    /// [`QemuConfig`] to see what survived.
+    pub fn kill(&mut self) -> Result<()> {
+        if !self.exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            self.exited = true;
+        }
+        Ok(())
+    }
+
     /// Wait for QEMU to exit (e.g. after `poweroff`); returns its exit code.
     pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<i32>> {
         let deadline = Instant::now() + timeout;
@@ -400,5 +423,26 @@ mod tests {
             .collect();
         assert!(args.windows(2).any(|w| w[0] == "-M" && w[1] == "virt"));
         assert!(args.iter().any(|a| a.contains("virtio-blk-device")));
+        assert!(!args.iter().any(|a| a.contains("id=store")));
+    }
+
+    #[test]
+    fn store_disk_comes_after_the_base_disk() {
+        let cfg = QemuConfig {
+            store_image: Some(PathBuf::from("/tmp/store.img")),
+            ..QemuConfig::default()
+        };
+        let args: Vec<String> = cfg
+            .command(false)
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let base = args.iter().position(|a| a.contains("id=base")).unwrap();
+        let store = args
+            .iter()
+            .position(|a| a == "file=/tmp/store.img,if=none,format=raw,id=store")
+            .unwrap();
+        assert!(base < store);
+        assert!(args.iter().any(|a| a == "virtio-blk-device,drive=store"));
     }
 }
