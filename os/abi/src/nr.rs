@@ -102,6 +102,16 @@ pub const RESTRICT_HANDLE: usize = 46;
 pub const SIGINT_MODE: usize = 47;
 /// `kernel_log(buf, len)`: append a line to the kernel log (serial), tagged with the caller's pid.
 pub const KERNEL_LOG: usize = 48;
+/// `fsync(fd)`: make the file's filesystem durable (a commit of the package store; a no-op
+/// elsewhere).
+pub const FSYNC: usize = 49;
+/// `set_overlay(buf, len)`: the `/usr` overlay's layers, newline-separated absolute directory
+/// paths on the package store (first wins; empty = no layers). Needs `capPkgAdmin` (`EPERM`);
+/// `ENOENT`/`ENOTDIR`/`EINVAL` for a bad path, nothing changed on error.
+pub const SET_OVERLAY: usize = 50;
+/// `get_overlay(buf, len) -> total`: the current layers, one path per line (each ending in
+/// `\n`); copies at most `len` bytes and returns the full length.
+pub const GET_OVERLAY: usize = 51;
 
 // 60..=79 are reserved for the networking calls (socket, bind, listen, accept, connect, send,
 // recv, sendto, recvfrom, shutdown, setsockopt, getsockopt, poll).
@@ -202,6 +212,9 @@ pub const TABLE: &[(usize, &str)] = &[
     (RESTRICT_HANDLE, "restrict_handle"),
     (SIGINT_MODE, "sigint_mode"),
     (KERNEL_LOG, "kernel_log"),
+    (FSYNC, "fsync"),
+    (SET_OVERLAY, "set_overlay"),
+    (GET_OVERLAY, "get_overlay"),
     (SOCKET, "socket"),
     (BIND, "bind"),
     (LISTEN, "listen"),

@@ -16,6 +16,8 @@
 //!
 //! The result is deterministic: entries are sorted and every mtime is `SOURCE_DATE_EPOCH` (or 0).
 
+pub mod store;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use swiftos_abi::fcntl::{S_IFDIR, S_IFMT};

@@ -18,7 +18,10 @@ use swiftos_image::{AddSpec, BuildOptions, DirSpec};
         swiftos-image build --base os/base --bin build/bin -o build/base.img\n  \
         swiftos-image build --base os/base --bin build/bin --add README.md:/etc/README:0644 -o build/base.img\n  \
         swiftos-image list build/base.img\n  \
-        swiftos-image verify build/base.img"
+        swiftos-image verify build/base.img\n  \
+        swiftos-image store create --size 64M build/store.img\n  \
+        swiftos-image store build --from build/store-root/pkg --size 256M build/store.img\n  \
+        swiftos-image store check build/store.img"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -77,6 +80,63 @@ enum Cmd {
         /// Image file.
         image: PathBuf,
     },
+    /// Package-store disk images (the writable disk mounted at /pkg; docs/STORE_FORMAT.md).
+    #[command(subcommand)]
+    Store(StoreCmd),
+}
+
+#[derive(Subcommand)]
+enum StoreCmd {
+    /// A blank, formatted store (a sparse file of --size bytes).
+    #[command(after_help = "Example:\n  swiftos-image store create --size 64M build/store.img")]
+    Create {
+        /// Disk size: 64M, 1G, or bytes (a multiple of 4096, at least 64K).
+        #[arg(long, default_value = "64M")]
+        size: String,
+        /// Output image (written atomically).
+        out: PathBuf,
+    },
+    /// A store whose root holds DIR's tree (directories and regular files, with their
+    /// permission bits and mtimes; owner root). DIR is the `pkg` directory of a host
+    /// `pkg --root` tree, so DIR/store/... appears as /pkg/store/... in the guest.
+    #[command(
+        after_help = "Example:\n  swiftos-image store build --from build/store-root/pkg --size 256M build/store.img"
+    )]
+    Build {
+        /// Directory copied to the store's root.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Disk size: 64M, 1G, or bytes.
+        #[arg(long, default_value = "64M")]
+        size: String,
+        /// Output image (written atomically).
+        out: PathBuf,
+    },
+    /// Every entry: type+mode, uid, gid, size (directories: entry count), mtime, path.
+    #[command(after_help = "Example:\n  swiftos-image store list build/store.img")]
+    List {
+        /// Store image.
+        image: PathBuf,
+    },
+    /// Verify both superblocks, the metadata blob and every data block's crc32; exit 1 with
+    /// what is damaged.
+    #[command(after_help = "Example:\n  swiftos-image store check build/store.img")]
+    Check {
+        /// Store image.
+        image: PathBuf,
+    },
+}
+
+fn print_store(path: &std::path::Path, s: &swiftos_image::store::StoreSummary) {
+    println!(
+        "{}: package store, {} MiB, seq {}, {} files, {} directories, {} KiB used",
+        path.display(),
+        s.size >> 20,
+        s.seq,
+        s.files,
+        s.dirs,
+        s.used_bytes >> 10
+    );
 }
 
 fn main() -> Result<()> {
@@ -126,6 +186,33 @@ fn main() -> Result<()> {
             let entries = swiftos_image::list(&image).context("cannot list the image")?;
             print!("{}", swiftos_image::format_listing(&entries));
         }
+        Cmd::Store(StoreCmd::Create { size, out }) => {
+            let size = swiftos_image::store::parse_size(&size)?;
+            let s = swiftos_image::store::create(&out, size)
+                .with_context(|| format!("creating {}", out.display()))?;
+            print_store(&out, &s);
+        }
+        Cmd::Store(StoreCmd::Build { from, size, out }) => {
+            let size = swiftos_image::store::parse_size(&size)?;
+            let s = swiftos_image::store::build(&from, &out, size)
+                .with_context(|| format!("building {} from {}", out.display(), from.display()))?;
+            print_store(&out, &s);
+        }
+        Cmd::Store(StoreCmd::List { image }) => {
+            let text = swiftos_image::store::list(&image)
+                .with_context(|| format!("cannot list {}", image.display()))?;
+            print!("{text}");
+        }
+        Cmd::Store(StoreCmd::Check { image }) => match swiftos_image::store::check(&image) {
+            Ok(s) => {
+                print!("OK ");
+                print_store(&image, &s);
+            }
+            Err(e) => {
+                eprintln!("swiftos-image: {}: {e}", image.display());
+                std::process::exit(1);
+            }
+        },
         Cmd::Verify { image } => {
             let s = swiftos_image::verify(&image).context("verification failed")?;
             println!(

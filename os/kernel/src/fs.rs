@@ -1,5 +1,6 @@
 //! The kernel's file-system front: one global [`Vfs`] (swiftos-vfs: the packed base image
-//! read-only at `/`, tmpfs at `/tmp`, devfs at `/dev`) and the per-process view ([`FsCtx`]).
+//! read-only at `/`, tmpfs at `/tmp`, devfs at `/dev`, the package store at `/pkg` and its
+//! read-only overlay at `/usr`) and the per-process view ([`FsCtx`]).
 //!
 //! All access decisions happen inside the VFS via `swiftos_authority`; the console device is
 //! served by the kernel itself (see `syscall`).
@@ -13,7 +14,9 @@ use spin::Mutex;
 use swiftos_abi::{Errno, Rights, Stat};
 use swiftos_authority::Subject;
 use swiftos_packfs::Image;
-use swiftos_vfs::{DeviceId, FsContext, Handle, Vfs, VfsOptions};
+use swiftos_storefs::{BlockDev, Store};
+use swiftos_vfs::storemount::{self, SharedStore};
+use swiftos_vfs::{DeviceId, FsContext, Handle, OverlayFs, StoreFs, Vfs, VfsOptions};
 
 /// Who is resolving paths, and from where.
 pub struct FsCtx {
@@ -38,6 +41,8 @@ impl FsCtx {
 pub type VfsFile = Handle;
 
 static VFS: Mutex<Option<Vfs>> = Mutex::new(None);
+/// The package store shared by `/pkg`, `/usr` and `set_overlay`.
+static STORE: Mutex<Option<SharedStore>> = Mutex::new(None);
 
 fn wall_clock_secs() -> i64 {
     (time::realtime_ns() / 1_000_000_000) as i64
@@ -144,4 +149,115 @@ pub fn resolve_dir(ctx: &FsCtx, path: &str) -> Result<String, Errno> {
 /// Read a whole executable after the exec permission check.
 pub fn read_exec(ctx: &FsCtx, path: &str) -> Result<Vec<u8>, Errno> {
     with(|v| v.read_executable(&ctx.view(), path))
+}
+
+fn store_log(msg: &str) {
+    kprintln!("kernel: {msg}");
+}
+
+fn mib_tenths(bytes: u64) -> (u64, u64) {
+    let t = bytes * 10 / (1 << 20);
+    (t / 10, t % 10)
+}
+
+/// Mount the package store on `disk` at `/pkg` and its overlay at `/usr`; a blank disk is
+/// formatted. Returns the boot log lines (without the `kernel: ` prefix).
+pub fn mount_store(mut disk: Disk) -> Vec<String> {
+    let mut lines = Vec::new();
+    let size_mib = (disk.sector_count() * 512) >> 20;
+    let blank = swiftos_storefs::is_blank(&mut disk);
+    let dev: alloc::boxed::Box<dyn BlockDev + Send> = alloc::boxed::Box::new(disk);
+    let store = if blank == Ok(true) {
+        match Store::format(dev, wall_clock_secs()) {
+            Ok(store) => {
+                lines.push(alloc::format!(
+                    "package store: formatted blank disk ({size_mib} MiB)"
+                ));
+                store
+            }
+            Err(e) => {
+                lines.push(alloc::format!(
+                    "package store: cannot format the blank disk: {e}; /pkg unavailable"
+                ));
+                return lines;
+            }
+        }
+    } else {
+        match Store::mount(dev) {
+            Ok((store, rep)) => {
+                if let Some((slot, seq, why)) = rep.other_damaged {
+                    let seq = seq.map_or(String::new(), |s| alloc::format!(" (seq {s})"));
+                    let older = if rep.fell_back() { "" } else { "older " };
+                    lines.push(alloc::format!(
+                        "package store: {older}superblock slot {slot}{seq} damaged: {why}; using slot {} (seq {})",
+                        rep.slot, rep.seq
+                    ));
+                }
+                store
+            }
+            Err(e) => {
+                lines.push(alloc::format!(
+                    "package store: cannot mount: {e}; /pkg unavailable"
+                ));
+                return lines;
+            }
+        }
+    };
+    install_store(store, &mut lines);
+    lines
+}
+
+fn install_store(store: Store<alloc::boxed::Box<dyn BlockDev + Send>>, lines: &mut Vec<String>) {
+    let u = store.usage();
+    let (mi, mf) = mib_tenths(u.used_blocks * 4096);
+    lines.push(alloc::format!(
+        "package store: {} MiB, generation seq {}, {mi}.{mf} MiB used; mounted at /pkg, overlay at /usr",
+        u.block_count * 4096 >> 20,
+        u.seq
+    ));
+    let shared = storemount::share(store, wall_clock_secs, store_log);
+    let mut g = VFS.lock();
+    let Some(v) = g.as_mut() else {
+        return;
+    };
+    if let Err(e) = v.mount("/pkg", alloc::boxed::Box::new(StoreFs::new(shared.clone()))) {
+        lines.push(alloc::format!("package store: cannot mount at /pkg: {e:?}"));
+        return;
+    }
+    if let Err(e) = v.mount(
+        "/usr",
+        alloc::boxed::Box::new(OverlayFs::new(shared.clone())),
+    ) {
+        lines.push(alloc::format!(
+            "package store: cannot mount the overlay at /usr: {e:?}"
+        ));
+    }
+    *STORE.lock() = Some(shared);
+}
+
+/// `fsync`.
+pub fn fsync(h: &Handle) -> Result<(), Errno> {
+    with(|v| v.fsync(h))
+}
+
+/// `set_overlay`: `text` is newline-separated absolute paths.
+pub fn set_overlay(ctx: &FsCtx, text: &str) -> Result<(), Errno> {
+    let shared = STORE.lock().clone();
+    let Some(shared) = shared else {
+        return if ctx.subject.caps.contains(swiftos_abi::Caps::PKG_ADMIN) {
+            Err(Errno::ENODEV)
+        } else {
+            Err(Errno::EPERM)
+        };
+    };
+    let paths: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    with(|v| storemount::set_overlay(v, &shared, &ctx.view(), &paths))
+}
+
+/// `get_overlay`: the layers, one per line (empty without a store).
+pub fn get_overlay() -> String {
+    match STORE.lock().clone() {
+        Some(s) => storemount::get_overlay(&s),
+        None => String::new(),
+    }
 }

@@ -126,6 +126,13 @@ pub extern "C" fn kernel_main() -> ! {
                 arch::psci(arch::PSCI_SYSTEM_OFF);
             }
         }
+        let store_lines = match disks.is_empty() {
+            true => alloc::vec![String::from("no package store disk; /pkg unavailable")],
+            false => fs::mount_store(disks.remove(0)),
+        };
+        for l in store_lines {
+            kprintln!("kernel: {l}");
+        }
         if plat.arg("selftest").is_some() {
             image_desc.push_str("; self-test requested on the command line");
             program = Some((String::from("/selftest"), selftest::image()));
@@ -165,7 +172,7 @@ pub extern "C" fn kernel_main() -> ! {
                 &ctx,
                 &path,
                 &[path.clone().into_bytes()],
-                &[b"PATH=/bin".to_vec()],
+                &[b"PATH=/bin:/usr/bin".to_vec()],
             );
             (path, l)
         }

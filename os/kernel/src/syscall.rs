@@ -560,6 +560,34 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
                 uart::write_bytes(b"\n");
                 ok(len)
             }
+            nr::FSYNC => {
+                let f = fd_of(me, a[0])?;
+                match &f.file.lock().obj {
+                    FileObj::Vfs(h) => fs::fsync(h)?,
+                    FileObj::Socket(_) | FileObj::PipeRead(_) | FileObj::PipeWrite(_) => {
+                        return Err(Errno::EINVAL)
+                    }
+                    _ => {}
+                }
+                ok(0)
+            }
+            nr::SET_OVERLAY => {
+                let len = a[1] as usize;
+                if len > 64 * 1024 {
+                    return Err(Errno::E2BIG);
+                }
+                let mut buf = vec![0u8; len];
+                space(me).read(a[0], &mut buf)?;
+                let text = core::str::from_utf8(&buf).map_err(|_| Errno::EINVAL)?;
+                fs::set_overlay(&ctx(me), text)?;
+                ok(0)
+            }
+            nr::GET_OVERLAY => {
+                let text = fs::get_overlay();
+                let n = text.len().min(a[1] as usize);
+                space(me).write(a[0], &text.as_bytes()[..n])?;
+                ok(text.len())
+            }
             nr::NET_FIRST..=nr::NET_LAST => crate::net::syscall(k, me, nr, a)?,
             _ => err(Errno::ENOSYS),
         })

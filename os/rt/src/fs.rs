@@ -69,6 +69,52 @@ impl Drop for File {
     }
 }
 
+/// `fsync(fd)`: make everything written so far durable (on the package store this commits a
+/// new snapshot; elsewhere it does nothing).
+pub fn fsync(fd: sys::Fd) -> Result<(), Errno> {
+    sys::fsync(fd)
+}
+
+/// Set the `/usr` overlay's layers: absolute directories on the package store, first wins;
+/// empty = no layers. Needs `capPkgAdmin`.
+pub fn set_overlay(layers: &[&str]) -> Result<(), Errno> {
+    let mut text = String::new();
+    for l in layers {
+        if l.contains('\n') {
+            return Err(Errno::EINVAL);
+        }
+        text.push_str(l);
+        text.push('\n');
+    }
+    sys::set_overlay(text.as_bytes())
+}
+
+/// The `/usr` overlay's current layers, first first.
+pub fn get_overlay() -> Result<Vec<String>, Errno> {
+    let mut buf = alloc::vec![0u8; 4096];
+    loop {
+        let n = sys::get_overlay(&mut buf)?;
+        if n <= buf.len() {
+            buf.truncate(n);
+            break;
+        }
+        buf.resize(n, 0);
+    }
+    let text = String::from_utf8_lossy(&buf);
+    Ok(text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+impl File {
+    /// `fsync`: make the file durable.
+    pub fn sync_all(&self) -> Result<(), Errno> {
+        sys::fsync(self.fd)
+    }
+}
+
 /// The whole contents of a file.
 pub fn read(path: &str) -> Result<Vec<u8>, Errno> {
     File::open(path)?.read_to_end()

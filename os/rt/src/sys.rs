@@ -187,6 +187,28 @@ pub fn chown(path: &str, uid: u32, gid: u32) -> Result<(), Errno> {
     call_ptr(nr::CHOWN, [p, l, uid as usize, gid as usize, 0, 0]).map(drop)
 }
 
+/// `fsync(fd)`: make the file's filesystem durable (commits the package store).
+pub fn fsync(fd: Fd) -> Result<(), Errno> {
+    call(nr::FSYNC, [fd as usize, 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// `set_overlay(buf, len)`: newline-separated layer paths.
+pub fn set_overlay(text: &[u8]) -> Result<(), Errno> {
+    call_ptr(
+        nr::SET_OVERLAY,
+        [text.as_ptr() as usize, text.len(), 0, 0, 0, 0],
+    )
+    .map(drop)
+}
+
+/// `get_overlay(buf, len) -> full length`.
+pub fn get_overlay(buf: &mut [u8]) -> Result<usize, Errno> {
+    call_ptr(
+        nr::GET_OVERLAY,
+        [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0],
+    )
+}
+
 pub fn ftruncate(fd: Fd, len: u64) -> Result<(), Errno> {
     call(nr::FTRUNCATE, [fd as usize, len as usize, 0, 0, 0, 0]).map(drop)
 }

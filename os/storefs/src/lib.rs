@@ -31,4 +31,4 @@ pub mod store;
 
 pub use device::{BlockDev, IoError, LogOp, MemDev, SECTOR_SIZE};
 pub use format::{SlotError, BLOCK_SIZE, S_IFDIR, S_IFMT, S_IFREG};
-pub use store::{Attr, Error, MountReport, Store, Usage};
+pub use store::{is_blank, Attr, Error, MountReport, Store, Usage};

@@ -193,6 +193,17 @@ fn tree_blocks(tree: &Tree, sb: &Superblock, bits: u64) -> Bitmap {
     m
 }
 
+/// Are both superblock slots of `dev` all zero (a blank disk [`Store::format`] should
+/// initialise)?
+pub fn is_blank<D: BlockDev>(dev: &mut D) -> Result<bool, Error> {
+    if dev.sector_count() < 2 * SECTORS_PER_BLOCK {
+        return Ok(false);
+    }
+    let mut b = vec![0u8; 2 * BLOCK_SIZE];
+    dev.read_sectors(0, &mut b)?;
+    Ok(b.iter().all(|&x| x == 0))
+}
+
 impl<D: BlockDev> Store<D> {
     /// Write an empty store (root directory mode 0755, owner 0) onto `dev`, whatever it holds,
     /// and mount it.

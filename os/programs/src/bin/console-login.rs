@@ -117,7 +117,7 @@ fn session(acct: &Account) -> i32 {
         format!("USER={}", acct.name),
         format!("LOGNAME={}", acct.name),
         format!("SHELL={}", acct.shell),
-        String::from("PATH=/bin"),
+        String::from("PATH=/bin:/usr/bin"),
     ];
     if let Ok(motd) = fs::read("/etc/motd") {
         let _ = sys::write_all(STDOUT, &motd);

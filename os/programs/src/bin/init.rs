@@ -1,5 +1,6 @@
-//! `init` (PID 1): starts `/bin/console-login` on the console, starts it again after every
-//! logout, and reaps orphaned processes.
+//! `init` (PID 1): activates the installed packages (`/bin/pkg activate --boot`, when the
+//! package store is mounted at `/pkg`), starts `/bin/console-login` on the console, starts it
+//! again after every logout, and reaps orphaned processes.
 #![no_std]
 #![no_main]
 
@@ -10,6 +11,42 @@ use swiftos_rt::{eprintln, sys, time};
 swiftos_rt::entry!(main);
 
 const LOGIN: &str = "/bin/console-login";
+const PKG: &str = "/bin/pkg";
+
+/// Is the package store mounted at `/pkg` (a different device than `/`)?
+fn store_mounted() -> bool {
+    match (sys::stat("/"), sys::stat("/pkg")) {
+        (Ok(root), Ok(pkg)) => root.st_dev != pkg.st_dev,
+        _ => false,
+    }
+}
+
+/// Put the active (or last good) package generation on the `/usr` overlay. Its own messages
+/// go to the console; whatever its status, booting continues.
+fn activate_packages(env: &[String]) {
+    if sys::stat(PKG).is_err() || !store_mounted() {
+        return;
+    }
+    match Command::new(PKG)
+        .args(&["activate", "--boot"])
+        .env_list(env)
+        .status()
+    {
+        Ok(st) if st.success() => {}
+        Ok(st) => {
+            let _ = sys::kernel_log(&format!(
+                "init: {PKG} activate --boot failed (status {}); continuing",
+                st.code()
+            ));
+        }
+        Err(e) => {
+            let _ = sys::kernel_log(&format!(
+                "init: cannot start {PKG}: {}; continuing",
+                e.description()
+            ));
+        }
+    }
+}
 
 /// Make sure descriptors 0, 1 and 2 are the console.
 fn console_fds() {
@@ -31,15 +68,16 @@ fn console_fds() {
 fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
     if args.get(1).map(String::as_str) == Some("--help") {
         swiftos_rt::print!(
-            "Usage: init\nThe first process: runs {LOGIN} on the console and restarts it after logout.\nExample: (started by the kernel)\n"
+            "Usage: init\nThe first process: activates packages ({PKG} activate --boot), runs {LOGIN} on the console and restarts it after logout.\nExample: (started by the kernel)\n"
         );
         return 0;
     }
     console_fds();
     // Ctrl-C on the console must never take down PID 1.
     let _ = sys::sigint_mode(true);
+    let env = vec![String::from("PATH=/bin:/usr/bin")];
+    activate_packages(&env);
     let _ = sys::kernel_log("init: starting console-login");
-    let env = vec![String::from("PATH=/bin")];
     let mut failures = 0u32;
     loop {
         let _ = sys::console_mode(CONSOLE_COOKED);

@@ -30,7 +30,7 @@ const HELP: &str = concat!(
     "  a | b | c   pipes;   a ; b   a && b   a || b   lists\n",
     "  < FILE  > FILE  >> FILE  2> FILE  2>&1   redirections\n",
     "Built-ins: cd [DIR|-], exit [N], export [NAME[=VALUE]...], unset NAME..., help\n",
-    "Commands are looked up in $PATH (default /bin).\n",
+    "Commands are looked up in $PATH (default /bin:/usr/bin).\n",
     "Example: ls -l /bin | head -n 3 > /tmp/top3\n",
 );
 
@@ -164,7 +164,9 @@ impl Shell {
         if name.contains('/') {
             return Some(String::from(name));
         }
-        let path = self.var("PATH").unwrap_or_else(|| String::from("/bin"));
+        let path = self
+            .var("PATH")
+            .unwrap_or_else(|| String::from("/bin:/usr/bin"));
         for dir in path.split(':').filter(|d| !d.is_empty()) {
             let cand = fs::join(dir, name);
             if let Ok(st) = sys::stat(&cand) {
@@ -537,7 +539,7 @@ fn main(args: Vec<String>, env: Vec<String>) -> i32 {
         }
     }
     if sh.var("PATH").is_none() {
-        sh.set_var("PATH", "/bin", true);
+        sh.set_var("PATH", "/bin:/usr/bin", true);
     }
     if let Ok(cwd) = sys::getcwd() {
         sh.set_var("PWD", &cwd, true);
