@@ -16,14 +16,14 @@ use std::thread;
 use std::time::Duration;
 
 use swiftos_tests::repo_fixture::{
-    build_package, noise, seed_keys_dir, work_dir, PkgFile, TestRepo,
+    build_package, noise, seed_keys_dir, work_dir, PkgFile, RepoServer, TestRepo,
 };
 use swiftos_tests::{Guest, QemuConfig};
 
 /// Downloads and installs on a busy 2-core machine under TCG.
 const SLOW: Duration = Duration::from_secs(300);
 /// Size of the incompressible test package's payload.
-const BIG: usize = 1 << 20;
+const BIG: usize = 4 << 20;
 
 /// How the test server behaves for `.swpkg` downloads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -366,6 +366,35 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
         !out.contains("pkg.lock"),
         "the lock was left behind:\n{out}"
     );
+
+    // The real repository server (Content-Length bodies): a full download, with its rate.
+    let rs = RepoServer::start(&repo.dir, None).unwrap();
+    ok(
+        &mut g,
+        &format!(
+            "{r} repo set http://10.0.2.2:{}/ --root-key /tmp/root.pub",
+            rs.port
+        ),
+    );
+    ok(&mut g, &format!("{r} update"));
+    let out = ok(&mut g, &format!("{r} gc --keep 0"));
+    has(&out, &["deleted 2 generation(s) and 1 package(s)"], "gc");
+    let out = ok(&mut g, &format!("{r} install bigdata"));
+    has(
+        &out,
+        &[
+            "bigdata-1.0.0.swpkg: 50% (",
+            "bigdata-1.0.0.swpkg: 100% of 4.0 MiB, 4.0 MiB received in ",
+            "MB/s",
+            "+ bigdata 1.0.0",
+        ],
+        "content-length download",
+    );
+    eprintln!(
+        "guest download: {}",
+        out.lines().find(|l| l.contains("MB/s")).unwrap_or("")
+    );
+    ok(&mut g, &format!("{r} verify"));
 
     // Capabilities: reading works for everybody, changing needs capPkgAdmin.
     g.send_line("exit").unwrap();
