@@ -20,39 +20,23 @@ use swiftos_rt::Errno;
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// The store lock (RAM: a power cut never leaves it behind).
 pub const LOCK_FILE: &str = "/tmp/pkg.lock";
-/// System call numbers added for the package store (see `docs/ABI.md`).
-const NR_FSYNC: usize = 49;
-const NR_SET_OVERLAY: usize = 50;
 /// Write batching of file sinks.
 const WRITE_BUF: usize = 64 << 10;
 
-/// `fsync(fd)`: make the file durable (a commit of its filesystem). `ENOSYS` (a kernel without
-/// the call) counts as success: there is nothing more the client can do.
+/// `fsync(fd)`: make the file durable (on the store disk a commit of a new snapshot). `ENOSYS`
+/// (a kernel without the call) counts as success: there is nothing more the client can do.
 pub fn fsync(fd: sys::Fd) -> Result<(), Errno> {
-    // SAFETY: FSYNC takes only a descriptor number, no pointers.
-    let r = swiftos_rt::abi::decode_result(unsafe {
-        sys::syscall6(NR_FSYNC, [fd as usize, 0, 0, 0, 0, 0])
-    });
-    match r {
-        Ok(_) | Err(Errno::ENOSYS) => Ok(()),
+    match rtfs::fsync(fd) {
+        Ok(()) | Err(Errno::ENOSYS) => Ok(()),
         Err(e) => Err(e),
     }
 }
 
-/// `set_overlay(dirs)`: make `dirs` (absolute directories on the store, first wins) the layers
-/// of the read-only `/usr` overlay. `Ok(false)` when the kernel has no overlay (`ENOSYS`).
+/// Make `dirs` (absolute directories on the store, first wins) the layers of the read-only
+/// `/usr` overlay. `Ok(false)` when the kernel has no overlay (`ENOSYS`).
 pub fn set_overlay(dirs: &[&str]) -> Result<bool, Errno> {
-    let bytes = dirs.join("\n");
-    // SAFETY: the pointer and length describe `bytes`, which lives until after the call; the
-    // kernel only reads it.
-    let r = swiftos_rt::abi::decode_result(unsafe {
-        sys::syscall6(
-            NR_SET_OVERLAY,
-            [bytes.as_ptr() as usize, bytes.len(), 0, 0, 0, 0],
-        )
-    });
-    match r {
-        Ok(_) => Ok(true),
+    match rtfs::set_overlay(dirs) {
+        Ok(()) => Ok(true),
         Err(Errno::ENOSYS) => Ok(false),
         Err(e) => Err(e),
     }
