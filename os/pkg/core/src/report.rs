@@ -28,6 +28,9 @@ pub fn change(c: &Change) -> Vec<String> {
 pub fn overlay(o: &Overlay) -> Option<String> {
     match o {
         Overlay::Unchanged | Overlay::Unsupported => None,
+        Overlay::Applied(0) => Some(String::from(
+            "active now: no packages under /usr; programs already running keep the version they loaded",
+        )),
         Overlay::Applied(n) => Some(format!(
             "active now under /usr ({n} package(s)); programs already running keep the version they loaded"
         )),
@@ -162,7 +165,11 @@ pub fn repo_show(c: &RepoConfig) -> Vec<String> {
 
 /// `pkg activate`: what was checked, which generation this boot uses, the overlay.
 pub fn activation(a: &Activation, boot: bool) -> Vec<String> {
-    let mut out: Vec<String> = a.problems.iter().map(|p| format!("damaged: {p}")).collect();
+    let mut out: Vec<String> = a
+        .problems
+        .iter()
+        .map(|p| format!("pkg: damaged: {p}"))
+        .collect();
     let when = if boot {
         "this boot uses"
     } else {
