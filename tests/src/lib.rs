@@ -73,9 +73,13 @@ pub fn kernel_path() -> PathBuf {
     target_dir().join("aarch64-unknown-none/release/swiftos-kernel")
 }
 
-/// Where the built base image is.
+/// Where the built base image is: `build/base.img`, or `$SWIFTOS_BASE_IMAGE` when set (a
+/// private image, e.g. while several people share one work tree).
 pub fn base_image_path() -> PathBuf {
-    repo_root().join("build/base.img")
+    match std::env::var_os("SWIFTOS_BASE_IMAGE") {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("build/base.img"),
+    }
 }
 
 /// What machine to boot.
