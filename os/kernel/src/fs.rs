@@ -261,3 +261,16 @@ pub fn get_overlay() -> String {
         None => String::new(),
     }
 }
+
+/// Commit the package store (before power off / reboot).
+pub fn sync_store() {
+    let shared = STORE.lock().clone();
+    if let Some(shared) = shared {
+        let mut s = shared.lock();
+        if s.store.is_dirty() {
+            if let Err(e) = s.store.commit() {
+                kprintln!("kernel: package store: final commit failed: {e}");
+            }
+        }
+    }
+}

@@ -455,6 +455,9 @@ fn dispatch(k: &mut Kernel, me: &mut Process, tf: &mut TrapFrame, nr: usize, a: 
             }
             nr::POWER => {
                 auth::check_power(&me.subject())?;
+                if matches!(a[0] as u32, POWER_OFF | POWER_REBOOT) {
+                    fs::sync_store();
+                }
                 match a[0] as u32 {
                     POWER_OFF => {
                         kprintln!("kernel: power off requested by pid {}", me.pid);

@@ -843,6 +843,11 @@ impl<D: BlockDev> Store<D> {
         *self.open.entry(ino).or_insert(0) += 1;
     }
 
+    /// Does any handle still refer to `ino`?
+    pub fn is_open(&self, ino: u64) -> bool {
+        self.open.contains_key(&ino)
+    }
+
     /// A handle to `ino` was closed; an unlinked file goes away with its last handle.
     pub fn release(&mut self, ino: u64) {
         let left = match self.open.get_mut(&ino) {

@@ -98,7 +98,7 @@ fn info_of(a: &swiftos_storefs::Attr, ino: Ino) -> NodeInfo {
 }
 
 /// The package store as a writable filesystem. Commits on `fsync`, `rename`, `unlink`,
-/// `rmdir` and `mkdir` (each durable on return).
+/// `rmdir` and `mkdir` (each durable on return) and on the last close of a file.
 pub struct StoreFs {
     shared: SharedStore,
 }
@@ -200,8 +200,17 @@ impl FileSystem for StoreFs {
     fn retain(&mut self, ino: Ino) {
         self.shared.lock().store.retain(ino);
     }
+    /// The last close of a file commits pending changes, so what the shell writes with `>`
+    /// or `cp` survives a power cut once the command is done.
     fn release(&mut self, ino: Ino) {
-        self.shared.lock().store.release(ino);
+        let mut s = self.shared.lock();
+        s.store.release(ino);
+        if s.store.is_dirty() && !s.store.is_open(ino) {
+            if let Err(e) = s.store.commit() {
+                let msg = alloc::format!("package store: commit after close failed: {e}");
+                (s.log)(&msg);
+            }
+        }
     }
     fn sync(&mut self) -> Result<(), Errno> {
         let mut s = self.shared.lock();

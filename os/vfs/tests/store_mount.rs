@@ -115,6 +115,20 @@ fn fsync_and_rename_are_durable() {
 }
 
 #[test]
+fn last_close_commits() {
+    let (mut vfs, shared) = fresh();
+    let seq = shared.lock().store.seq();
+    let mut h = vfs.open(&ROOT, "/pkg/note", O_WRONLY | O_CREAT, 0o644).unwrap();
+    vfs.write(&mut h, b"hello").unwrap();
+    let h2 = vfs.dup(&h);
+    vfs.close(h);
+    assert_eq!(shared.lock().store.seq(), seq, "still open");
+    vfs.close(h2);
+    assert_eq!(shared.lock().store.seq(), seq + 1);
+    assert!(!shared.lock().store.is_dirty());
+}
+
+#[test]
 fn overlay_merges_layers_first_wins_and_is_read_only() {
     let (mut vfs, shared) = fresh();
     for d in [
