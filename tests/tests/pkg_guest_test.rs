@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use swiftos_tests::net::start_dns;
 use swiftos_tests::repo_fixture::{
     build_package, noise, seed_keys_dir, work_dir, PkgFile, RepoServer, TestRepo,
 };
@@ -32,6 +33,8 @@ struct Mode {
     cut_after: Option<usize>,
     /// Answer a `Range` request with a 206 whose `Content-Range` starts elsewhere.
     lie_about_range: bool,
+    /// Accept the connection and never answer.
+    stall: bool,
 }
 
 /// A tiny HTTP/1.1 server over a directory: chunked bodies (odd chunk sizes), `Range:
@@ -107,6 +110,10 @@ fn serve(
     };
     let m = *mode.lock().unwrap();
     let package = path.ends_with(".swpkg");
+    if m.stall && package {
+        thread::sleep(Duration::from_secs(60));
+        return Ok(());
+    }
     let (status, from) = match range {
         Some(n) if n < data.len() => (206, n),
         _ => (200, 0),
@@ -189,11 +196,32 @@ fn test_repo(work: &Path) -> TestRepo {
         &[PkgFile::data("share/bigdata/blob", noise(BIG, 11))],
     )
     .unwrap();
+    let linky = symlink_package(&pk, &keys);
     repo.add(&hello).unwrap();
     repo.add(&big).unwrap();
+    repo.add(&linky).unwrap();
     repo.publish().unwrap();
     std::fs::copy(keys.join("root.pub"), repo.dir.join("root.pub")).unwrap();
     repo
+}
+
+/// `linky`: a package with a symbolic link (`bin/alias -> real`), which SwiftOS cannot hold.
+fn symlink_package(work: &Path, keys: &Path) -> PathBuf {
+    let stage = work.join("stage-linky");
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir_all(stage.join("bin")).unwrap();
+    std::fs::write(stage.join("bin/real"), "data\n").unwrap();
+    std::os::unix::fs::symlink("real", stage.join("bin/alias")).unwrap();
+    let toml = work.join("linky-1.0.0.toml");
+    std::fs::write(
+        &toml,
+        "name = \"linky\"\nversion = \"1.0.0\"\ndescription = \"has a symlink\"\nlicense = \"MIT\"\n",
+    )
+    .unwrap();
+    let out = work.join("linky-1.0.0.swpkg");
+    let key = swpkg::read_secret_key(&keys.join("root.key")).unwrap();
+    swpkg::build_package(&toml, &stage, &key, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+    out
 }
 
 fn ok(g: &mut Guest, cmd: &str) -> String {
@@ -238,6 +266,7 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     let repo = test_repo(&work);
     let srv = Server::start(&repo.dir);
     let url = format!("http://10.0.2.2:{}/", srv.port);
+    let _dns = start_dns();
     let mut g = Guest::boot("pkg-guest-http", &machine(None)).expect("boot");
     g.login("root", "root").expect("login");
     let r = "pkg --root /tmp/r";
@@ -255,7 +284,7 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     let out = ok(&mut g, &format!("{r} update"));
     has(
         &out,
-        &["repository metadata verified: 2 package(s) available"],
+        &["repository metadata verified: 3 package(s) available"],
         "update",
     );
     let out = ok(&mut g, &format!("{r} search hello"));
@@ -283,6 +312,78 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
         "the installed program runs",
     );
     ok(&mut g, &format!("{r} verify"));
+
+    // SwiftOS has no symbolic links: such a package is refused, clearly, and nothing changes.
+    let before = ok(&mut g, &format!("{r} list --generations"));
+    let out = fails(&mut g, &format!("{r} install linky"));
+    has(
+        &out,
+        &[
+            "contains a symbolic link (-> real)",
+            "SwiftOS has no symbolic links",
+            "nothing was changed",
+        ],
+        "symlink package",
+    );
+    assert_eq!(ok(&mut g, &format!("{r} list --generations")), before);
+    ok(&mut g, "ls /tmp/r/pkg/store/hello-1.0.0");
+    let (out, _) = g.run_status("ls /tmp/r/pkg").unwrap();
+    assert!(!out.contains("staging"), "staging left behind:\n{out}");
+
+    // Precise network errors: unknown host, closed port, a stalled server.
+    let out = fails(
+        &mut g,
+        &format!(
+            "{r} repo set http://nosuch.swiftos.test:{}/ --root-key /tmp/root.pub",
+            srv.port
+        ),
+    );
+    has(
+        &out,
+        &[
+            "cannot download the root metadata",
+            "cannot resolve nosuch.swiftos.test: no such host (NXDOMAIN)",
+        ],
+        "DNS failure",
+    );
+    assert!(!out.contains("Other("), "{out}");
+    let out = fails(
+        &mut g,
+        &format!("{r} repo set http://10.0.2.2:1/ --root-key /tmp/root.pub"),
+    );
+    has(
+        &out,
+        &[
+            "cannot connect to 10.0.2.2 (10.0.2.2:1)",
+            "nothing listens on that port",
+        ],
+        "refused",
+    );
+    // The configuration is untouched by the failures; a host name works through DNS.
+    let out = ok(&mut g, &format!("{r} repo show"));
+    has(
+        &out,
+        &[&format!("url: http://10.0.2.2:{}", srv.port)],
+        "repo show",
+    );
+    ok(
+        &mut g,
+        &format!(
+            "{r} repo set http://repo.swiftos.test:{}/ --root-key /tmp/root.pub",
+            srv.port
+        ),
+    );
+    ok(&mut g, &format!("{r} update"));
+    srv.set(Mode {
+        stall: true,
+        ..Mode::default()
+    });
+    let out = fails(&mut g, &format!("{r} --timeout 2 install bigdata"));
+    has(
+        &out,
+        &["timed out after 2 s", "nothing was changed"],
+        "stalled server",
+    );
 
     // The server cuts the connection: the part stays, nothing is installed.
     srv.set(Mode {
@@ -431,7 +532,7 @@ fn real_store_pinned_root_overlay_and_activate() {
     let out = ok(&mut g, &format!("pkg update http://10.0.2.2:{}/", srv.port));
     has(
         &out,
-        &["repository set to", "2 package(s) available"],
+        &["repository set to", "3 package(s) available"],
         "update URL",
     );
     let out = ok(&mut g, "pkg install hello");
@@ -445,7 +546,11 @@ fn real_store_pinned_root_overlay_and_activate() {
         "the program runs from /usr/bin",
     );
     let out = ok(&mut g, "pkg remove hello");
-    has(&out, &["- hello 1.0.0", "active now under /usr"], "remove");
+    has(
+        &out,
+        &["- hello 1.0.0", "active now: no packages under /usr"],
+        "remove",
+    );
     fails(&mut g, "cat /usr/share/hello/message");
     ok(&mut g, "pkg rollback");
     ok(&mut g, "cat /usr/share/hello/message");

@@ -20,6 +20,8 @@ use swiftos_rt::Errno;
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// The store lock (RAM: a power cut never leaves it behind).
 pub const LOCK_FILE: &str = "/tmp/pkg.lock";
+/// Packages smaller than this get only the final line of progress.
+const PROGRESS_MIN: u64 = 256 << 10;
 /// Write batching of file sinks.
 const WRITE_BUF: usize = 64 << 10;
 
@@ -555,7 +557,7 @@ impl Platform for GuestPlatform {
                 rate(got, ns)
             );
             self.progress = None;
-        } else if tenth >= p.next_tenth {
+        } else if tenth >= p.next_tenth && total >= PROGRESS_MIN {
             swiftos_rt::println!(
                 "  {file}: {}% ({} of {})",
                 tenth * 10,

@@ -300,8 +300,16 @@ impl<P: Platform> Pkg<P> {
             }
             TrustedRoot::Key(key) => {
                 let u = join_url(&config.metadata_base(), "1.root.json");
-                let bytes = repo::fetch_small(&mut self.p, &u, 512_000)
-                    .map_err(|e| Error::Usage(format!("cannot download {u}: {e:?}")))?;
+                let bytes = repo::fetch_small(&mut self.p, &u, 512_000).map_err(|e| {
+                    use catalog_core::client::FetchError as F;
+                    Error::Usage(match e {
+                        F::NotFound => format!(
+                            "{u} does not exist (HTTP 404): is {url} a SwiftOS repository (URL/metadata, URL/targets)?"
+                        ),
+                        F::TooLarge => format!("{u} is larger than 512000 bytes: not a root metadata file"),
+                        F::Other(m) => format!("cannot download the root metadata: {m}"),
+                    })
+                })?;
                 repo::check_root(&bytes, Some(&key))?;
                 let k = hex(key.as_bytes());
                 if !keys.contains(&k) {
