@@ -2,7 +2,7 @@
 //! overlay, in QEMU: formatting a blank disk, persistence across a power cut, authority
 //! (`capPkgAdmin`), overlay layers, a damaged newer superblock, and booting without a store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use swiftos_tests::{target_dir, Guest, QemuConfig};
 
@@ -17,9 +17,9 @@ fn blank_store(name: &str, mib: u64) -> PathBuf {
     p
 }
 
-fn with_store(img: &PathBuf) -> QemuConfig {
+fn with_store(img: &Path) -> QemuConfig {
     QemuConfig {
-        store_image: Some(img.clone()),
+        store_image: Some(img.to_path_buf()),
         ..QemuConfig::default()
     }
 }

@@ -212,7 +212,7 @@ fn install_store(store: Store<alloc::boxed::Box<dyn BlockDev + Send>>, lines: &m
     let (mi, mf) = mib_tenths(u.used_blocks * 4096);
     lines.push(alloc::format!(
         "package store: {} MiB, generation seq {}, {mi}.{mf} MiB used; mounted at /pkg, overlay at /usr",
-        u.block_count * 4096 >> 20,
+        (u.block_count * 4096) >> 20,
         u.seq
     ));
     let shared = storemount::share(store, wall_clock_secs, store_log);

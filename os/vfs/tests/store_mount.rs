@@ -118,7 +118,9 @@ fn fsync_and_rename_are_durable() {
 fn last_close_commits() {
     let (mut vfs, shared) = fresh();
     let seq = shared.lock().store.seq();
-    let mut h = vfs.open(&ROOT, "/pkg/note", O_WRONLY | O_CREAT, 0o644).unwrap();
+    let mut h = vfs
+        .open(&ROOT, "/pkg/note", O_WRONLY | O_CREAT, 0o644)
+        .unwrap();
     vfs.write(&mut h, b"hello").unwrap();
     let h2 = vfs.dup(&h);
     vfs.close(h);
