@@ -9,7 +9,7 @@ use crate::net_hint;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use swiftos_pkg_core::http::{head_end, request, Dechunker, Framing, Head, HttpError, Url};
+use swiftos_pkg_core::http::{head_end, Dechunker, Framing, Head, HttpError, Url};
 use swiftos_rt::net::{self, Ip, ResolveError, SocketAddr, TcpStream};
 use swiftos_rt::Errno;
 
@@ -232,6 +232,20 @@ impl Body {
 /// `GET url` from byte `from`, with `timeout_s` seconds for connecting and for each read.
 /// Statuses other than 2xx are returned as [`Failure::Status`].
 pub fn get(url: &str, from: u64, timeout_s: u64, agent: &str) -> Result<Response, Failure> {
+    let r = request(url, from, timeout_s, agent)?;
+    if !(200..300).contains(&r.head.status) {
+        return Err(Failure::Status {
+            status: r.head.status,
+            reason: r.head.reason.clone(),
+            location: r.head.location.clone(),
+        });
+    }
+    Ok(r)
+}
+
+/// `GET url` like [`get`], answering with the response whatever its status (for tools that
+/// show error pages).
+pub fn request(url: &str, from: u64, timeout_s: u64, agent: &str) -> Result<Response, Failure> {
     let u = Url::parse(url)?;
     let ip = match net::resolve(&u.host) {
         Ok(a) if !a.is_empty() => a[0],
@@ -257,7 +271,7 @@ pub fn get(url: &str, from: u64, timeout_s: u64, agent: &str) -> Result<Response
         .set_write_timeout(Some(ms))
         .map_err(|e| io("setting the write timeout", e, timeout_s))?;
     stream
-        .write_all(request(&u, from, agent).as_bytes())
+        .write_all(swiftos_pkg_core::http::request(&u, from, agent).as_bytes())
         .map_err(|e| io("sending the request", e, timeout_s))?;
     let mut body = Body {
         stream,
@@ -295,14 +309,11 @@ pub fn get(url: &str, from: u64, timeout_s: u64, agent: &str) -> Result<Response
     };
     let head = Head::parse(&body.buf[..head_len])?;
     body.start = head_len;
-    if !(200..300).contains(&head.status) {
-        return Err(Failure::Status {
-            status: head.status,
-            reason: head.reason.clone(),
-            location: head.location.clone(),
-        });
-    }
-    let resumed = if from > 0 { head.resumed(from)? } else { false };
+    let resumed = if from > 0 && (200..300).contains(&head.status) {
+        head.resumed(from)?
+    } else {
+        false
+    };
     body.framing = head.framing;
     if let Framing::Length(n) = head.framing {
         body.left = n;

@@ -148,6 +148,8 @@ pub enum Framing {
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
+    /// Protocol version from the status line (`HTTP/1.1`).
+    pub version: String,
     /// Status code.
     pub status: u16,
     /// Reason phrase.
@@ -251,6 +253,7 @@ impl Head {
             Framing::UntilClose
         };
         Ok(Head {
+            version: version.to_string(),
             status,
             reason,
             framing,
