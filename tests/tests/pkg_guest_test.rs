@@ -202,6 +202,7 @@ fn test_repo(work: &Path) -> TestRepo {
     repo.add(&linky).unwrap();
     repo.publish().unwrap();
     std::fs::copy(keys.join("root.pub"), repo.dir.join("root.pub")).unwrap();
+    std::fs::copy(&hello, repo.dir.join("hello-local.swpkg")).unwrap();
     repo
 }
 
@@ -496,6 +497,36 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
         out.lines().find(|l| l.contains("MB/s")).unwrap_or("")
     );
     ok(&mut g, &format!("{r} verify"));
+
+    // A local package file, checked against the key given with --key, into a fresh root.
+    ok(
+        &mut g,
+        &format!(
+            "tcpget -o /tmp/hello-1.0.0.swpkg 10.0.2.2:{} /hello-local.swpkg",
+            srv.port
+        ),
+    );
+    let out = fails(&mut g, "pkg --root /tmp/r2 install /tmp/hello-1.0.0.swpkg");
+    has(
+        &out,
+        &["a local package needs --key PUB"],
+        "local file without key",
+    );
+    let out = ok(
+        &mut g,
+        "pkg --root /tmp/r2 install /tmp/hello-1.0.0.swpkg --key /tmp/root.pub",
+    );
+    has(
+        &out,
+        &["+ hello 1.0.0", "generation 0 -> 1"],
+        "local file install",
+    );
+    let out = ok(&mut g, "pkg --root /tmp/r2 info hello");
+    has(
+        &out,
+        &["installed: 1.0.0 (explicit, from file)"],
+        "local file info",
+    );
 
     // Capabilities: reading works for everybody, changing needs capPkgAdmin.
     g.send_line("exit").unwrap();
