@@ -443,3 +443,46 @@ fn crash_budget_device_stops_persisting() {
     s.commit().unwrap();
     assert!(Store::mount(s.into_device()).is_err());
 }
+
+#[test]
+fn random_writes_and_reads_match_a_model_across_commits() {
+    let mut s = Store::format(MemDev::new(4 * MB), 0).unwrap();
+    let r = s.root();
+    let f = s.create(r, "f", 0o644, 0, 0, 0).unwrap();
+    let mut model: Vec<u8> = Vec::new();
+    let mut rng = Rng(42);
+    for step in 0..300 {
+        let op = rng.next() % 10;
+        if op < 6 {
+            let off = (rng.next() % (300 * 1024)) as usize;
+            let len = 1 + (rng.next() % (40 * 1024)) as usize;
+            let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            s.write(f, off as u64, &data, step).unwrap();
+            if model.len() < off + len {
+                model.resize(off + len, 0);
+            }
+            model[off..off + len].copy_from_slice(&data);
+        } else if op < 7 {
+            let len = (rng.next() % (320 * 1024)) as usize;
+            s.truncate(f, len as u64, step).unwrap();
+            model.resize(len, 0);
+        } else if op < 8 {
+            s.commit().unwrap();
+        } else {
+            let off = (rng.next() % (model.len() as u64 + 10)) as usize;
+            let len = (rng.next() % (100 * 1024)) as usize;
+            let mut buf = vec![0xEEu8; len];
+            let n = s.read(f, off as u64, &mut buf).unwrap();
+            let want = model.len().saturating_sub(off).min(len);
+            assert_eq!(n, want, "step {step}");
+            assert_eq!(&buf[..n], &model[off..off + n], "step {step}");
+        }
+    }
+    s.commit().unwrap();
+    let (mut s, _) = Store::mount(s.into_device()).unwrap();
+    let f = s.resolve("/f").unwrap();
+    let mut buf = vec![0u8; model.len()];
+    assert_eq!(s.read(f, 0, &mut buf).unwrap(), model.len());
+    assert_eq!(buf, model);
+    assert!(s.check().unwrap().is_empty());
+}
