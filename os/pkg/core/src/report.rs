@@ -121,7 +121,8 @@ pub fn list(g: &Generation, all: Option<&[Generation]>) -> Vec<String> {
 
 /// `pkg files NAME`.
 pub fn files(dir: &str, entries: &[Entry]) -> Vec<String> {
-    let mut out = alloc::vec![format!("# stored under {dir}")];
+    // (Not `# …`: a line starting like a root prompt confuses console scripts.)
+    let mut out = alloc::vec![format!("stored under {dir}:")];
     out.extend(entries.iter().map(|f| match &f.link {
         Some(l) => format!("/{} -> {l}", f.path),
         None => format!("/{}", f.path),
