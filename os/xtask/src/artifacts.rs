@@ -58,6 +58,10 @@ pub fn image_tool(args: &[&std::ffi::OsStr]) -> Result<()> {
     check(&mut c, "swiftos-image")
 }
 
+/// Where the base image pins the seed repository's root public key (`pkg repo set URL` trusts
+/// a repository whose root metadata this key signs).
+pub const PINNED_ROOT_KEY: &str = "/etc/swos/repo-root.pub";
+
 /// Build kernel, programs and the base image. Returns the image path.
 pub fn all() -> Result<PathBuf> {
     let root = repo_root();
@@ -80,12 +84,19 @@ pub fn all() -> Result<PathBuf> {
     }
     println!("== building build/base.img ({n} programs) ==");
     let img = base_image_path();
+    // The package client's trust anchor: the seed repository's root key, pinned read-only.
+    let keys = swiftos_tests::repo_fixture::seed_keys_dir()?;
+    let pinned = format!("{}:{PINNED_ROOT_KEY}:0644", keys.join("root.pub").display());
     image_tool(&[
         "build".as_ref(),
         "--base".as_ref(),
         root.join("os/base").as_os_str(),
         "--bin".as_ref(),
         bin_dir.as_os_str(),
+        "--mkdir".as_ref(),
+        "/etc/swos:0755".as_ref(),
+        "--add".as_ref(),
+        pinned.as_ref(),
         // Programs keep symbols in target/; the image carries only their loadable bytes.
         "--strip".as_ref(),
         "--mtime".as_ref(),

@@ -8,6 +8,7 @@
 mod artifacts;
 mod seed;
 mod setup;
+mod store;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -25,6 +26,7 @@ use swiftos_tests::{Guest, QemuConfig};
     after_help = "Examples:\n  cargo xtask run          # boot SwiftOS, log in as user/user\n  \
         cargo xtask test         # the full test suite (what CI runs)\n  \
         cargo xtask seed         # package + publish the seed repository into build/seed/repo\n  \
+        cargo xtask store-image --package lua   # a package-store disk with Lua installed\n  \
         cargo xtask image-list build/base.img"
 )]
 struct Cli {
@@ -47,6 +49,34 @@ enum Cmd {
         /// Loopback port forwarded to the guest's port 8080 (where `httpd` listens).
         #[arg(long, default_value_t = 8088)]
         httpd_port: u16,
+        /// Package-store disk to attach (created, preseeded with the seed packages, when missing;
+        /// kept between runs: it is the guest's persistent /pkg).
+        #[arg(long, value_name = "IMG")]
+        store: Option<std::path::PathBuf>,
+        /// Start from a fresh store: recreate the store image first.
+        #[arg(long)]
+        fresh_store: bool,
+    },
+    /// Build a package-store disk image (mounted at /pkg in the guest) with packages from the
+    /// seed repository installed by the host package client.
+    #[command(after_help = "Examples:\n  cargo xtask store-image --package lua\n  \
+                      cargo xtask store-image --blank -o /tmp/empty-store.img --size 64M")]
+    StoreImage {
+        /// Package to preinstall (repeatable; default: every seed package).
+        #[arg(long = "package", value_name = "NAME")]
+        packages: Vec<String>,
+        /// Make an empty formatted store instead.
+        #[arg(long, conflicts_with = "packages")]
+        blank: bool,
+        /// Image size (K, M or G suffix).
+        #[arg(long, default_value = store::DEFAULT_SIZE)]
+        size: String,
+        /// Seed repository port the guest will use (http://repo.swiftos.test:PORT/).
+        #[arg(long, default_value_t = 8080)]
+        repo_port: u16,
+        /// Output file.
+        #[arg(short, long, value_name = "IMG")]
+        out: Option<std::path::PathBuf>,
     },
     /// Package the seed ports (seed/seed.toml) and publish them into build/seed/repo.
     Seed,
@@ -81,10 +111,36 @@ fn main() -> Result<()> {
         Cmd::Run {
             repo_port,
             httpd_port,
+            store,
+            fresh_store,
         } => {
             setup::ensure()?;
             artifacts::all()?;
-            run(repo_port, httpd_port)
+            let store = store.unwrap_or_else(store::default_image);
+            if fresh_store || !store.exists() {
+                store::preseed(&store, &seed::ports()?, store::DEFAULT_SIZE, repo_port)?;
+            }
+            run(repo_port, httpd_port, &store)
+        }
+        Cmd::StoreImage {
+            packages,
+            blank,
+            size,
+            repo_port,
+            out,
+        } => {
+            setup::ensure()?;
+            let out = out.unwrap_or_else(store::default_image);
+            if blank {
+                store::create_blank(&out, &size)
+            } else {
+                let packages = if packages.is_empty() {
+                    seed::ports()?
+                } else {
+                    packages
+                };
+                store::preseed(&out, &packages, &size, repo_port)
+            }
         }
         Cmd::Seed => {
             setup::ensure()?;
@@ -106,7 +162,7 @@ fn main() -> Result<()> {
     }
 }
 
-fn run(repo_port: u16, httpd_port: u16) -> Result<()> {
+fn run(repo_port: u16, httpd_port: u16, store: &std::path::Path) -> Result<()> {
     let web_root = seed::publish()?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], repo_port));
     let _server = seed::serve(&web_root, addr).with_context(|| {
@@ -130,11 +186,18 @@ fn run(repo_port: u16, httpd_port: u16) -> Result<()> {
     println!(
         "Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU."
     );
-    let status = QemuConfig::default()
-        .with_user_net(&[(httpd_port, 8080)], &[])
-        .command(true)
-        .status()
-        .context("starting qemu-system-aarch64")?;
+    println!(
+        "Package store: {} (mounted at /pkg; `pkg list` shows what it holds).",
+        store.display()
+    );
+    let status = QemuConfig {
+        store_image: Some(store.to_path_buf()),
+        ..QemuConfig::default()
+    }
+    .with_user_net(&[(httpd_port, 8080)], &[])
+    .command(true)
+    .status()
+    .context("starting qemu-system-aarch64")?;
     if !status.success() {
         bail!("QEMU exited with {status}");
     }
@@ -173,6 +236,22 @@ fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
         artifacts::check(&mut c, "port tests")?;
         println!("== seed repository: package, publish, serve, verify over HTTP ==");
         seed::publish_serve_verify()?;
+        // The package tests install the seed's Lua package, so they run after the port phase.
+        println!("== package tests: pkg in QEMU against signed repositories (tests/tests/pkg_test.rs) ==");
+        let mut c = cargo();
+        c.current_dir(&root)
+            .args([
+                "test",
+                "-p",
+                "swiftos-tests",
+                "--test",
+                "pkg_test",
+                "--",
+                "--ignored",
+            ])
+            .arg("--skip=benchmark")
+            .arg("--test-threads=2");
+        artifacts::check(&mut c, "package tests")?;
     }
     Ok(())
 }
@@ -227,5 +306,20 @@ fn bench(runs: usize) -> Result<()> {
         "--nocapture",
         "net_benchmark",
     ]);
-    artifacts::check(&mut c, "network benchmark")
+    artifacts::check(&mut c, "network benchmark")?;
+    println!("== package install against a raw download of the same bytes ==");
+    seed::publish()?;
+    let mut c = cargo();
+    c.current_dir(swiftos_tests::repo_root()).args([
+        "test",
+        "-p",
+        "swiftos-tests",
+        "--test",
+        "pkg_test",
+        "--",
+        "--ignored",
+        "--nocapture",
+        "benchmark",
+    ]);
+    artifacts::check(&mut c, "package install benchmark")
 }

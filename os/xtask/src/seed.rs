@@ -78,6 +78,14 @@ fn swport() -> Command {
     c
 }
 
+/// The ports `seed/seed.toml` lists.
+pub fn ports() -> Result<Vec<String>> {
+    let path = repo_root().join("seed/seed.toml");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(parse_config(&text, &path)?.ports)
+}
+
 /// Package the seed ports and publish them into [`repo_dir`]. Returns the web root.
 pub fn publish() -> Result<PathBuf> {
     let root = repo_root();
@@ -85,14 +93,8 @@ pub fn publish() -> Result<PathBuf> {
     let text = std::fs::read_to_string(&cfg_path)
         .with_context(|| format!("reading {}", cfg_path.display()))?;
     let cfg = parse_config(&text, &cfg_path)?;
-    let keys = root.join(".cache/seed-keys");
-    if !keys.join("root.key").exists() {
-        println!("== seed: creating development role keys in .cache/seed-keys ==");
-        check(
-            swport().args(["repo", "keygen"]).arg(&keys),
-            "swport repo keygen",
-        )?;
-    }
+    // Development role keys, made on first use (the base image pins their root key).
+    let keys = swiftos_tests::repo_fixture::seed_keys_dir()?;
     let packages = root.join("build/seed/packages");
     std::fs::create_dir_all(&packages)?;
     for port in &cfg.ports {
@@ -107,6 +109,16 @@ pub fn publish() -> Result<PathBuf> {
         )?;
     }
     let out = repo_dir();
+    if let Some(changed) = changed_package(&packages, &out)? {
+        // Published files never change, so a rebuilt package with the same version (after a
+        // sysroot or ABI change) cannot join the existing repository: start a new one.
+        println!(
+            "== seed: {changed} was rebuilt with new contents; re-creating {} (guests that used \
+             the old repository: run `pkg repo set URL` again, its metadata versions restart) ==",
+            out.display()
+        );
+        std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
+    }
     std::fs::create_dir_all(&out)?;
     println!("== seed: publishing {} ==", out.display());
     check(
@@ -121,6 +133,23 @@ pub fn publish() -> Result<PathBuf> {
         "swport repo publish",
     )?;
     Ok(out)
+}
+
+/// The first package in `packages` whose published copy in `web_root` has other bytes.
+fn changed_package(packages: &Path, web_root: &Path) -> Result<Option<String>> {
+    let published = web_root.join("targets/packages");
+    let mut names: Vec<_> = std::fs::read_dir(packages)
+        .with_context(|| format!("listing {}", packages.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    for name in names {
+        let old = published.join(&name);
+        if old.is_file() && std::fs::read(&old)? != std::fs::read(packages.join(&name))? {
+            return Ok(Some(name.to_string_lossy().into_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// A running `repo-server`; stopped when dropped.
