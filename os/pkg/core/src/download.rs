@@ -63,6 +63,8 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
                     file: want.file.to_string(),
                     expected: want.length,
                     found: have + n as u64,
+                    at_least: true,
+                    sha256: pinned_sha256(want),
                 });
             }
             if let Err(e) = w.write_all(&buf[..n]) {
@@ -114,7 +116,7 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
 /// Stream a file from disk through the pinned length/hash check.
 pub fn check_file<P: Platform>(p: &mut P, path: &str, want: &Expected<'_>) -> Result<()> {
     let mut check = PinnedCheck::new(want.file, Some(want.length), Some(want.hashes), true)
-        .map_err(|e| pin_error(want.file, e))?;
+        .map_err(|e| pin_error(want, e))?;
     let mut f = p.open(path)?;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -122,14 +124,21 @@ pub fn check_file<P: Platform>(p: &mut P, path: &str, want: &Expected<'_>) -> Re
         if n == 0 {
             break;
         }
-        check
-            .update(&buf[..n])
-            .map_err(|e| pin_error(want.file, e))?;
+        check.update(&buf[..n]).map_err(|e| pin_error(want, e))?;
     }
-    check.finish().map_err(|e| pin_error(want.file, e))
+    check.finish().map_err(|e| pin_error(want, e))
 }
 
-fn pin_error(file: &str, e: catalog_core::Error) -> Error {
+/// The sha256 the signed metadata pins for `want` (`?` when it gives none).
+fn pinned_sha256(want: &Expected<'_>) -> String {
+    want.hashes
+        .get("sha256")
+        .cloned()
+        .unwrap_or_else(|| String::from("?"))
+}
+
+fn pin_error(want: &Expected<'_>, e: catalog_core::Error) -> Error {
+    let file = want.file;
     match e {
         catalog_core::Error::HashMismatch {
             algorithm,
@@ -148,6 +157,8 @@ fn pin_error(file: &str, e: catalog_core::Error) -> Error {
             file: file.to_string(),
             expected,
             found,
+            at_least: false,
+            sha256: pinned_sha256(want),
         },
         other => Error::Metadata(other),
     }

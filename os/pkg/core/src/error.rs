@@ -38,7 +38,10 @@ pub enum Error {
         found: String,
     },
     /// A downloaded package has the wrong length.
-    #[error("package {file} is {found} bytes, the repository says {expected}")]
+    #[error(
+        "package {file} is {}{found} bytes, the repository says {expected} (its signed metadata pins length and sha256 {sha256}): the server does not have the published file",
+        at_least_text(.at_least)
+    )]
     LengthMismatch {
         /// File name of the package.
         file: String,
@@ -46,6 +49,10 @@ pub enum Error {
         expected: u64,
         /// Bytes received.
         found: u64,
+        /// The download was stopped at `found` bytes (more were coming).
+        at_least: bool,
+        /// The sha256 the signed metadata pins (`?` when it gives none).
+        sha256: String,
     },
     /// The download stopped before the end; the partial file is kept for the next attempt.
     #[error("download of {file} stopped after {got} of {expected} bytes: {cause} (kept {part}; run the command again to resume)")]
@@ -136,3 +143,11 @@ impl Error {
 
 /// Result alias.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+fn at_least_text(at_least: &bool) -> &'static str {
+    if *at_least {
+        "at least "
+    } else {
+        ""
+    }
+}
