@@ -259,3 +259,45 @@ fn power_cuts_during_copies_leave_a_consistent_store() {
     // The cut points are spread over the transaction: some early, some late.
     assert!(survived.iter().any(|&n| n < progs.len()), "{survived:?}");
 }
+
+/// A damaged data block reads as an I/O error naming nothing else broken: the kernel logs the
+/// file and block, other files still read.
+#[test]
+fn damaged_data_block_reads_as_eio_and_is_logged() {
+    let img = blank_store("data_damage", 64);
+    let mut g = Guest::boot("store_data_damage_1", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    g.run("mkdir /pkg/lib").unwrap();
+    // 4 KiB+ of a recognisable line, so the host can find the data block.
+    let line = "store-data-block-marker-0123456789abcdefghijklmnopqrstuvwxyz";
+    g.run(&format!("echo {line} > /tmp/l")).unwrap();
+    g.run("cat /tmp/l /tmp/l /tmp/l /tmp/l /tmp/l /tmp/l /tmp/l /tmp/l > /tmp/l8")
+        .unwrap();
+    g.run("cat /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 /tmp/l8 > /pkg/lib/data")
+        .unwrap();
+    g.run("echo fine > /pkg/lib/other").unwrap();
+    g.kill().unwrap();
+    drop(g);
+
+    let mut bytes = std::fs::read(&img).unwrap();
+    let at = bytes
+        .windows(line.len())
+        .position(|w| w == line.as_bytes())
+        .expect("file data on the disk");
+    bytes[at + 3] ^= 0x20;
+    std::fs::write(&img, &bytes).unwrap();
+
+    let mut g = Guest::boot("store_data_damage_2", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    let (out, code) = g.run_status("cat /pkg/lib/data > /dev/null").unwrap();
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("I/O error"), "{out}");
+    let t = g.transcript();
+    assert!(
+        t.contains(
+            "kernel: package store: data block 0 of /pkg/lib/data is damaged (crc32 mismatch)"
+        ),
+        "{t}"
+    );
+    assert_eq!(g.run("cat /pkg/lib/other").unwrap(), "fine\n");
+}

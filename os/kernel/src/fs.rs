@@ -215,7 +215,7 @@ fn install_store(store: Store<alloc::boxed::Box<dyn BlockDev + Send>>, lines: &m
         (u.block_count * 4096) >> 20,
         u.seq
     ));
-    let shared = storemount::share(store, wall_clock_secs, store_log);
+    let shared = storemount::share(store, "/pkg", wall_clock_secs, store_log);
     let mut g = VFS.lock();
     let Some(v) = g.as_mut() else {
         return;

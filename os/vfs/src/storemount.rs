@@ -39,14 +39,19 @@ pub struct StoreState {
     clock: fn() -> i64,
     /// Where damage reports go (the kernel log).
     log: fn(&str),
+    /// Mount point, for paths in damage reports.
+    at: String,
 }
 
 /// The store shared by the `/pkg` mount, the `/usr` overlay and the kernel.
 pub type SharedStore = Arc<Mutex<StoreState>>;
 
-/// Wrap a mounted store for [`StoreFs`] and [`OverlayFs`].
+/// Wrap a mounted store (to be mounted at `at`, e.g. `/pkg`) for [`StoreFs`] and
+/// [`OverlayFs`]. `log` receives damage reports such as `package store: data block 3 of
+/// /pkg/store/x/root/bin/lua is damaged (crc32 mismatch)`.
 pub fn share(
     store: Store<Box<dyn BlockDev + Send>>,
+    at: &str,
     clock: fn() -> i64,
     log: fn(&str),
 ) -> SharedStore {
@@ -56,6 +61,7 @@ pub fn share(
         layer_paths: Vec::new(),
         clock,
         log,
+        at: String::from(at.trim_end_matches('/')),
     }))
 }
 
@@ -70,8 +76,11 @@ impl StoreState {
             StoreError::NoSpace => Errno::ENOSPC,
             StoreError::InvalidName | StoreError::Invalid => Errno::EINVAL,
             StoreError::TooBig => Errno::EFBIG,
-            StoreError::DataCrc { .. } => {
-                let msg = alloc::format!("package store: {e}");
+            StoreError::DataCrc { path, index } => {
+                let msg = alloc::format!(
+                    "package store: data block {index} of {}{path} is damaged (crc32 mismatch)",
+                    self.at
+                );
                 (self.log)(&msg);
                 Errno::EIO
             }

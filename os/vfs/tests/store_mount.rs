@@ -40,7 +40,7 @@ fn setup(dev: MemDev) -> (Vfs, SharedStore) {
         Ok((s, _)) => s,
         Err(_) => panic!("mount"),
     };
-    let shared = share(store, clock, no_log);
+    let shared = share(store, "/pkg", clock, no_log);
     vfs.mount("/pkg", Box::new(StoreFs::new(shared.clone())))
         .unwrap();
     vfs.mount("/usr", Box::new(OverlayFs::new(shared.clone())))
