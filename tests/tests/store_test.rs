@@ -33,7 +33,7 @@ fn superblock(bytes: &[u8], slot: usize) -> (u64, u64) {
 }
 
 #[test]
-fn blank_disk_is_formatted_and_files_survive_a_power_cut() {
+fn store_blank_disk_is_formatted_and_files_survive_a_power_cut() {
     let img = blank_store("persist", 64);
     let mut g = Guest::boot("store_persist_1", &with_store(&img)).unwrap();
     g.expect("kernel: package store: formatted blank disk (64 MiB)")
@@ -73,7 +73,7 @@ fn blank_disk_is_formatted_and_files_survive_a_power_cut() {
 }
 
 #[test]
-fn overlay_shows_layers_read_only_and_on_path() {
+fn store_overlay_shows_layers_read_only_and_on_path() {
     let img = blank_store("overlay", 64);
     let mut g = Guest::boot("store_overlay", &with_store(&img)).unwrap();
     g.login("root", "root").unwrap();
@@ -125,7 +125,7 @@ fn overlay_shows_layers_read_only_and_on_path() {
 }
 
 #[test]
-fn damaged_newer_superblock_is_reported_and_the_older_state_used() {
+fn store_damaged_newer_superblock_is_reported_and_the_older_state_used() {
     let img = blank_store("damaged", 64);
     let mut g = Guest::boot("store_damaged_1", &with_store(&img)).unwrap();
     g.login("root", "root").unwrap();
@@ -167,7 +167,7 @@ fn damaged_newer_superblock_is_reported_and_the_older_state_used() {
 }
 
 #[test]
-fn both_superblocks_damaged_still_boots_without_pkg() {
+fn store_both_superblocks_damaged_still_boots_without_pkg() {
     let img = blank_store("both_damaged", 16);
     let mut bytes = vec![0u8; 16 << 20];
     bytes[0..8].copy_from_slice(b"garbage!");
@@ -182,7 +182,7 @@ fn both_superblocks_damaged_still_boots_without_pkg() {
 }
 
 #[test]
-fn no_store_disk_still_boots() {
+fn store_no_store_disk_still_boots() {
     let mut g = Guest::boot_default("store_none").unwrap();
     g.expect_within(
         "kernel: no package store disk; /pkg unavailable",
@@ -199,7 +199,7 @@ fn no_store_disk_still_boots() {
 /// each cut the store mounts without damage and every file present reads back whole (its data
 /// checksums verify) with the size of the file it was copied from.
 #[test]
-fn power_cuts_during_copies_leave_a_consistent_store() {
+fn store_power_cuts_during_copies_leave_a_consistent_store() {
     let img = blank_store("cuts", 64);
     let progs = ["sh", "ls", "cat", "grep", "pkg", "top"];
     let mut script = String::new();
@@ -263,7 +263,7 @@ fn power_cuts_during_copies_leave_a_consistent_store() {
 /// A damaged data block reads as an I/O error naming nothing else broken: the kernel logs the
 /// file and block, other files still read.
 #[test]
-fn damaged_data_block_reads_as_eio_and_is_logged() {
+fn store_damaged_data_block_reads_as_eio_and_is_logged() {
     let img = blank_store("data_damage", 64);
     let mut g = Guest::boot("store_data_damage_1", &with_store(&img)).unwrap();
     g.login("root", "root").unwrap();
