@@ -276,19 +276,14 @@ fn refusals_leave_the_store_unchanged() {
     .unwrap();
     let target = tampered.add(&bad).unwrap();
     tampered.publish().unwrap();
-    let evil = build_package(
-        &work.join("tampered/evil"),
-        &keys,
-        "bad",
-        "1.0.0",
-        &[],
-        &[PkgFile::data("share/bad/file", "substituted bytes\n")],
-    )
-    .unwrap();
+    // Same length, one byte different: only the sha256 the signed metadata pins can tell.
     let files = tampered.target_files(&target);
     assert!(!files.is_empty(), "target files of {target}");
     for f in &files {
-        std::fs::copy(&evil, f).unwrap();
+        let mut bytes = std::fs::read(f).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x20;
+        std::fs::write(f, bytes).unwrap();
     }
     let tampered_server = RepoServer::start(&tampered.dir, None).unwrap();
 
@@ -359,7 +354,7 @@ fn refusals_leave_the_store_unchanged() {
     );
     ok(&mut g, "pkg update");
     let out = fails(&mut g, "pkg install bad");
-    assert_has(&out, &["sha256"], "tampered package");
+    assert_has(&out, &["sha256", "bad"], "tampered package");
     assert_eq!(state(&mut g), before, "after the tampered package");
 
     ok(
@@ -504,60 +499,112 @@ fn power_cut_during_install_and_remove_leaves_old_or_new() {
     ok(&mut g, "pkg install greet");
     poweroff(g);
 
-    // Calibrate: how long does the whole install (and then the removal) take here?
+    // Calibrate: how long do the end of the install (after the download) and the removal take?
     let full = work.join("full.img");
     std::fs::copy(&base, &full).unwrap();
     let mut g = boot_as("pkg-crash-calibrate", &full, "root");
+    g.send_line("pkg install bigdata").unwrap();
+    g.expect_within("100%", SLOW).unwrap();
     let t = Instant::now();
-    ok(&mut g, "pkg install bigdata");
-    let install = t.elapsed();
+    let p = g.prompt.clone();
+    g.expect_within(&p, SLOW).unwrap();
+    let install_tail = t.elapsed();
+    g.send_line("pkg remove bigdata").unwrap();
+    g.expect_within("pkg remove bigdata\r\n", SLOW).unwrap();
     let t = Instant::now();
-    ok(&mut g, "pkg remove bigdata");
+    g.expect_within(&p, SLOW).unwrap();
     let remove = t.elapsed();
     ok(&mut g, "pkg rollback");
+    ok(&mut g, "pkg list");
     poweroff(g);
-    // `full` now has bigdata installed: the starting point of the removal runs.
+    // `full` now has bigdata installed again: the starting point of the removal runs.
 
     let mut report = Vec::new();
-    let mut cut = |op: &str, from: &Path, cmd: &str, at: Duration, i: usize| -> Seen {
+    let mut cut = |op: &str, from: &Path, i: usize, marker: &str, after: Duration| -> Seen {
         let img = work.join(format!("{op}-{i}.img"));
         std::fs::copy(from, &img).unwrap();
-        let mut g = boot_as(&format!("pkg-crash-{op}-{i}"), &img, "root");
-        g.send_line(cmd).unwrap();
-        std::thread::sleep(at);
+        let label = format!("pkg-crash-{op}-{i}");
+        let mut g = boot_as(&label, &img, "root");
+        let cmd = format!("pkg {op} bigdata");
+        g.send_line(&cmd).unwrap();
+        g.expect_within(&format!("{cmd}\r\n"), SLOW).unwrap();
+        if !marker.is_empty() {
+            g.expect_within(marker, SLOW).unwrap();
+        }
+        std::thread::sleep(after);
         drop(g); // SIGKILL: the power cut.
-        let seen = inspect_after_cut(&format!("pkg-crash-{op}-{i}-after"), &img, "bigdata");
+        let seen = inspect_after_cut(&format!("{label}-after"), &img, "bigdata");
+        let point = if marker.is_empty() {
+            "Enter".to_string()
+        } else {
+            format!("{marker:?}")
+        };
         report.push(format!(
-            "{op} cut at {:>6.0} ms: {:?}",
-            at.as_secs_f64() * 1e3,
-            seen
+            "{op:<7} cut {:>5.0} ms after {point:<14}: {seen:?}",
+            after.as_secs_f64() * 1e3
         ));
         let _ = std::fs::remove_file(&img);
         seen
     };
-    let runs = 7;
+    let ms = Duration::from_millis;
+    // Install: during the download, then spread over verification, unpacking and the commit,
+    // then after the new generation was announced.
+    let install_points: Vec<(&str, Duration)> = vec![
+        ("", ms(0)),
+        ("downloading", ms(0)),
+        ("30%", ms(0)),
+        ("70%", ms(0)),
+        ("100%", ms(0)),
+        ("100%", install_tail.mul_f64(0.25)),
+        ("100%", install_tail.mul_f64(0.5)),
+        ("100%", install_tail.mul_f64(0.75)),
+        ("100%", install_tail.mul_f64(0.95)),
+        ("active now", ms(0)),
+    ];
     let mut install_seen = Vec::new();
-    for i in 0..runs {
-        // Spread over the transaction, from just after Enter to past its calibrated end.
-        let at = install.mul_f64((i as f64 + 0.5) / runs as f64);
-        install_seen.push(cut("install", &base, "pkg install bigdata", at, i));
+    for (i, (marker, after)) in install_points.iter().enumerate() {
+        install_seen.push(cut("install", &base, i, marker, *after));
     }
+    let remove_points: Vec<(&str, Duration)> = vec![
+        ("", ms(0)),
+        ("", remove.mul_f64(0.33)),
+        ("", remove.mul_f64(0.66)),
+        ("", remove.mul_f64(0.95)),
+        ("active now", ms(0)),
+    ];
     let mut remove_seen = Vec::new();
-    for i in 0..5 {
-        let at = remove.mul_f64((i as f64 + 0.5) / 5.0);
-        remove_seen.push(cut("remove", &full, "pkg remove bigdata", at, i));
+    for (i, (marker, after)) in remove_points.iter().enumerate() {
+        remove_seen.push(cut("remove", &full, i, marker, *after));
     }
     let summary = format!(
-        "install took {:.0} ms, remove {:.0} ms (calibration)\n{}\n",
-        install.as_secs_f64() * 1e3,
+        "calibration: install {:.0} ms from the end of the download to the prompt, remove {:.0} ms\n{}\n",
+        install_tail.as_secs_f64() * 1e3,
         remove.as_secs_f64() * 1e3,
         report.join("\n")
     );
     println!("{summary}");
     let _ = std::fs::write(work.join("summary.txt"), &summary);
-    // A cut right after Enter must leave the old state, one long after the end the new one.
-    assert_eq!(install_seen[0], Seen::Old, "{summary}");
-    assert_eq!(remove_seen[0], Seen::New, "{summary}");
+    // Before the download ends nothing can have changed; once the new generation is announced
+    // it is durable. In between, either is right (and `inspect_after_cut` proved consistency).
+    for (i, (marker, _)) in install_points.iter().enumerate() {
+        match *marker {
+            "" | "downloading" | "30%" | "70%" => {
+                assert_eq!(install_seen[i], Seen::Old, "install run {i}\n{summary}")
+            }
+            "active now" => assert_eq!(install_seen[i], Seen::New, "install run {i}\n{summary}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        remove_seen[0],
+        Seen::New,
+        "remove run 0 (bigdata still there)\n{summary}"
+    );
+    assert_eq!(
+        *remove_seen.last().unwrap(),
+        Seen::Old,
+        "remove after the announcement (bigdata gone)\n{summary}"
+    );
 }
 
 /// Benchmark (run by `cargo xtask bench`): `pkg install` of a 12 MiB package against `tcpget`
