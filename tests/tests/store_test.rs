@@ -115,6 +115,20 @@ fn store_overlay_shows_layers_read_only_and_on_path() {
         assert_ne!(code, 0, "{cmd}: {out}");
         assert!(out.contains("Read-only file system"), "{cmd}: {out}");
     }
+    // The kernel conformance checks (fsync, set_overlay/get_overlay) with a store attached;
+    // a failed set_overlay leaves the layers alone.
+    let (out, code) = g
+        .run_status_within("ktest", Duration::from_secs(120))
+        .unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ktest: ok   set_overlay of a missing directory"),
+        "{out}"
+    );
+    assert!(g
+        .run("overlayctl show")
+        .unwrap()
+        .contains("/pkg/store/demo-1/root"));
     g.send_line("exit").unwrap();
     g.login("user", "user").unwrap();
     assert_eq!(g.run("hello as user").unwrap(), "as user\n");

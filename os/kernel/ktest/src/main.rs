@@ -2,7 +2,8 @@
 //!
 //! Each check exercises one documented system-call behaviour (pipes and SIGPIPE, descriptor
 //! rights, handle grants on spawn, exec, wait statuses, signals including an ignored SIGINT
-//! interrupting a console read, memory calls, clocks, identity and confinement) and prints
+//! interrupting a console read, memory calls, clocks, identity and confinement, fsync and the
+//! package overlay calls) and prints
 //! `ok` or `FAIL` with details. The last line is
 //! `ktest: N checks, M failed`; the exit status is 0 only if every check passed. The program
 //! re-runs itself with a `child-*` argument for the checks that need a child process.
@@ -439,6 +440,47 @@ fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
         .map(|v| v.iter().any(|p| p.pid == me))
         .unwrap_or(false);
     t.check("proc_list lists the caller", pl, String::new());
+
+    // Durability and the package overlay (fsync 49, set_overlay 50, get_overlay 51).
+    let path = format!("/tmp/ktest-fsync-{me}");
+    match sys::open(&path, O_WRONLY | O_CREAT | O_TRUNC, 0o600) {
+        Ok(fd) => {
+            let _ = sys::write(fd, b"durable?");
+            t.eq("fsync of a /tmp file (no-op)", sys::fsync(fd), Ok(()));
+            let _ = sys::close(fd);
+            let _ = sys::unlink(&path);
+        }
+        Err(Errno::EACCES) => {} // no capTmpWrite
+        Err(e) => t.check("create a /tmp file for fsync", false, format!("{e:?}")),
+    }
+    let p = sys::pipe().unwrap_or([-1, -1]);
+    t.eq("fsync of a pipe", sys::fsync(p[0]), Err(Errno::EINVAL));
+    let _ = sys::close(p[0]);
+    let _ = sys::close(p[1]);
+    t.eq("fsync of a bad fd", sys::fsync(63), Err(Errno::EBADF));
+    let mut small = [0u8; 0];
+    let full = sys::get_overlay(&mut small);
+    let mut big = vec![0u8; 64 * 1024];
+    let again = sys::get_overlay(&mut big);
+    t.check(
+        "get_overlay reports its full length",
+        full.is_ok() && full == again,
+        format!("{full:?} vs {again:?}"),
+    );
+    let caps = sys::get_identity().map(|i| i.caps).unwrap_or(Caps::NONE);
+    let bad = sys::set_overlay(b"/pkg/ktest-no-such-layer\n");
+    if caps.contains(Caps::PKG_ADMIN) {
+        // ENOENT with a package store, ENODEV without one; the layers stay as they were.
+        t.check(
+            "set_overlay of a missing directory",
+            bad == Err(Errno::ENOENT) || bad == Err(Errno::ENODEV),
+            format!("{bad:?}"),
+        );
+        let after = sys::get_overlay(&mut big);
+        t.eq("set_overlay error changes nothing", after, again);
+    } else {
+        t.eq("set_overlay needs capPkgAdmin", bad, Err(Errno::EPERM));
+    }
 
     println!("ktest: {} checks, {} failed", t.run, t.failed);
     if t.failed == 0 {
