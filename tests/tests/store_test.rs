@@ -315,3 +315,40 @@ fn store_damaged_data_block_reads_as_eio_and_is_logged() {
     );
     assert_eq!(g.run("cat /pkg/lib/other").unwrap(), "fine\n");
 }
+
+/// Throughput figures (printed; run with `--nocapture`): copying an 8 MiB file into the store,
+/// reading it back, against the same copy within the RAM-backed /tmp.
+#[test]
+fn store_throughput_figures() {
+    let img = blank_store("throughput", 64);
+    let mut g = Guest::boot("store_throughput", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    g.run("cat /bin/sh /bin/sh /bin/sh /bin/sh > /tmp/a")
+        .unwrap();
+    let size: u64 = g.run("wc -c < /tmp/a").unwrap().trim().parse().unwrap();
+    let copies = ((8 << 20) / size).max(1);
+    let list: Vec<&str> = std::iter::repeat_n("/tmp/a", copies as usize).collect();
+    g.run(&format!("cat {} > /tmp/big", list.join(" ")))
+        .unwrap();
+    let bytes: u64 = g.run("wc -c < /tmp/big").unwrap().trim().parse().unwrap();
+    let mut time = |cmd: &str| {
+        let t = std::time::Instant::now();
+        let (out, code) = g.run_status_within(cmd, Duration::from_secs(300)).unwrap();
+        assert_eq!(code, 0, "{cmd}: {out}");
+        t.elapsed()
+    };
+    let tmp = time("cp /tmp/big /tmp/big2");
+    let write = time("cp /tmp/big /pkg/big");
+    let read = time("cat /pkg/big > /dev/null");
+    let mib = bytes as f64 / f64::from(1 << 20);
+    eprintln!(
+        "store throughput: {mib:.1} MiB: /tmp copy {:.2} s; into /pkg {:.2} s ({:.1} MiB/s); read back {:.2} s ({:.1} MiB/s)",
+        tmp.as_secs_f64(),
+        write.as_secs_f64(),
+        mib / write.as_secs_f64(),
+        read.as_secs_f64(),
+        mib / read.as_secs_f64()
+    );
+    let got: u64 = g.run("wc -c < /pkg/big").unwrap().trim().parse().unwrap();
+    assert_eq!(got, bytes);
+}
