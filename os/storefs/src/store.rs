@@ -11,6 +11,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / SECTOR_SIZE) as u64;
+/// Largest single device request (bytes): 64 blocks.
+const MAX_IO: usize = 64 * BLOCK_SIZE;
 
 /// Errors of store operations.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -168,7 +170,10 @@ fn load_slot<D: BlockDev>(
         )
     })?;
     blob.resize(nblocks * BLOCK_SIZE, 0);
-    read_block(dev, sb.blob_start, &mut blob).map_err(|_| (Some(sb.seq), SlotError::BlobRead))?;
+    for (i, chunk) in blob.chunks_mut(MAX_IO).enumerate() {
+        let block = sb.blob_start + (i * MAX_IO / BLOCK_SIZE) as u64;
+        read_block(dev, block, chunk).map_err(|_| (Some(sb.seq), SlotError::BlobRead))?;
+    }
     blob.truncate(sb.blob_len as usize);
     if sha256(&blob) != sb.blob_sha256 {
         return Err((Some(sb.seq), SlotError::BlobChecksum));
@@ -526,7 +531,7 @@ impl<D: BlockDev> Store<D> {
                 // Whole blocks: read a physically contiguous run straight into `buf` with one
                 // device request, then check each block's crc.
                 let mut run = 1usize;
-                while run < 64 && done + (run + 1) * BLOCK_SIZE <= want {
+                while run < MAX_IO / BLOCK_SIZE && done + (run + 1) * BLOCK_SIZE <= want {
                     let next = self.block_ref(ino, bi as usize + run)?;
                     if next.block == 0 || next.block != r.block + run as u32 {
                         break;
@@ -922,7 +927,10 @@ impl<D: BlockDev> Store<D> {
         let start = start.ok_or(Error::NoSpace)?;
         let mut padded = blob.clone();
         padded.resize(nblocks as usize * BLOCK_SIZE, 0);
-        self.dev.write_sectors(start * SECTORS_PER_BLOCK, &padded)?;
+        for (i, chunk) in padded.chunks(MAX_IO).enumerate() {
+            let block = start + (i * MAX_IO / BLOCK_SIZE) as u64;
+            self.dev.write_sectors(block * SECTORS_PER_BLOCK, chunk)?;
+        }
         self.dev.flush()?;
         let seq = self.seq + 1;
         let sb = Superblock {

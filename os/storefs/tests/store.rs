@@ -486,3 +486,20 @@ fn random_writes_and_reads_match_a_model_across_commits() {
     assert_eq!(buf, model);
     assert!(s.check().unwrap().is_empty());
 }
+
+#[test]
+fn large_metadata_blob_spanning_many_requests() {
+    // ~3000 files: a blob of several hundred KiB, written and read in 256 KiB pieces.
+    let mut s = Store::format(MemDev::new(16 * MB), 0).unwrap();
+    let r = s.root();
+    let d = s.mkdir(r, "many", 0o755, 0, 0, 0).unwrap();
+    for i in 0..3000 {
+        let name = format!("file-with-a-rather-long-name-to-grow-the-blob-{i:05}");
+        let f = s.create(d, &name, 0o644, 0, 0, 0).unwrap();
+        s.write(f, 0, name.as_bytes(), 0).unwrap();
+    }
+    s.commit().unwrap();
+    let before = dump(&mut s);
+    let (mut s, _) = Store::mount(s.into_device()).unwrap();
+    assert_eq!(dump(&mut s), before);
+}
