@@ -40,7 +40,12 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
     }
     if have < want.length {
         let resp = p.get(url, have)?;
+        // The pinned length/hash check runs as the bytes arrive (one pass, no re-reading the
+        // file); a resumed download first feeds it the bytes already on disk.
+        let mut check = PinnedCheck::new(want.file, Some(want.length), Some(want.hashes), true)
+            .map_err(|e| pin_error(want, e))?;
         let mut w = if resp.resumed && have > 0 {
+            feed_prefix(p, &part, have, &mut check, want)?;
             p.append(&part)?
         } else {
             have = 0;
@@ -66,6 +71,9 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
                     at_least: true,
                     sha256: pinned_sha256(want),
                 });
+            }
+            if let Err(e) = check.update(&buf[..n]) {
+                break Err(pin_error(want, e));
             }
             if let Err(e) = w.write_all(&buf[..n]) {
                 break Err(e.into());
@@ -105,12 +113,41 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
             }
             Ok(()) => {}
         }
+        if let Err(e) = check.finish() {
+            let _ = p.remove_file(&part);
+            return Err(pin_error(want, e));
+        }
+        return Ok(part);
     }
+    // Complete from an earlier attempt (stopped after the transfer): check it from disk.
     if let Err(e) = check_file(p, &part, want) {
         let _ = p.remove_file(&part);
         return Err(e);
     }
     Ok(part)
+}
+
+/// Feed the first `len` bytes of `path` (an earlier attempt's `.part`) to `check`.
+fn feed_prefix<P: Platform>(
+    p: &mut P,
+    path: &str,
+    len: u64,
+    check: &mut PinnedCheck,
+    want: &Expected<'_>,
+) -> Result<()> {
+    let mut f = p.open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut left = len;
+    while left > 0 {
+        let n = f.read(&mut buf).map_err(Error::from_source)?;
+        if n == 0 {
+            break;
+        }
+        let n = n.min(left as usize);
+        check.update(&buf[..n]).map_err(|e| pin_error(want, e))?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// Stream a file from disk through the pinned length/hash check.
