@@ -107,7 +107,8 @@ fn info_of(a: &swiftos_storefs::Attr, ino: Ino) -> NodeInfo {
 }
 
 /// The package store as a writable filesystem. Commits on `fsync`, `rename`, `unlink`,
-/// `rmdir` and `mkdir` (each durable on return) and on the last close of a file.
+/// `rmdir`, `mkdir`, `chmod` and `chown` (each durable on return) and on the last close of a
+/// file.
 pub struct StoreFs {
     shared: SharedStore,
 }
@@ -204,6 +205,9 @@ impl FileSystem for StoreFs {
     ) -> Result<(), Errno> {
         let mut s = self.shared.lock();
         let r = s.store.setattr(ino, mode, uid, gid);
+        st!(s, r)?;
+        // chmod/chown are durable on return too.
+        let r = s.store.commit();
         st!(s, r)
     }
     fn retain(&mut self, ino: Ino) {

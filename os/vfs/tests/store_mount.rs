@@ -128,6 +128,8 @@ fn last_close_commits() {
     vfs.close(h2);
     assert_eq!(shared.lock().store.seq(), seq + 1);
     assert!(!shared.lock().store.is_dirty());
+    vfs.chmod(&ROOT, "/pkg/note", 0o600).unwrap();
+    assert_eq!(shared.lock().store.seq(), seq + 2);
 }
 
 #[test]
