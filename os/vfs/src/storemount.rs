@@ -427,7 +427,7 @@ pub fn set_overlay(
             return Err(Errno::ENOTDIR);
         }
         inos.push(ino);
-        names.push(String::from(*p));
+        names.push(crate::path::normalize(ctx, p)?.path);
     }
     let mut s = shared.lock();
     s.layers = inos;
@@ -435,7 +435,7 @@ pub fn set_overlay(
     Ok(())
 }
 
-/// The overlay layers as newline-terminated paths (what `get_overlay` returns).
+/// The overlay layers as newline-terminated normalised paths (what `get_overlay` returns).
 pub fn get_overlay(shared: &SharedStore) -> String {
     let s = shared.lock();
     let mut out = String::new();

@@ -203,7 +203,8 @@ fn overlay_merges_layers_first_wins_and_is_read_only() {
     assert_eq!(vfs.chmod(&ROOT, "/usr/bin/lua", 0o777), Err(Errno::EROFS));
     // A handle opened before the layers change keeps reading the same file.
     let mut h = vfs.open(&USER, "/usr/bin/lua", O_RDONLY, 0).unwrap();
-    set_overlay(&mut vfs, &shared, &ROOT, &["/pkg/b"]).unwrap();
+    set_overlay(&mut vfs, &shared, &ROOT, &["/pkg/a/../b/"]).unwrap();
+    assert_eq!(get_overlay(&shared), "/pkg/b\n");
     let mut b = [0u8; 16];
     assert_eq!(vfs.read(&mut h, &mut b).unwrap(), 5);
     assert_eq!(&b[..5], b"lua-a");
