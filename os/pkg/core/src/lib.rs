@@ -12,6 +12,7 @@
 
 extern crate alloc;
 
+pub mod args;
 pub mod client;
 pub mod download;
 pub mod error;

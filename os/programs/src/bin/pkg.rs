@@ -4,6 +4,7 @@
 #![no_std]
 #![no_main]
 
+use swiftos_pkg_core::args::Args;
 use swiftos_pkg_core::{report, Error, Pkg, TrustedRoot};
 use swiftos_programs::pkgplat::{GuestPlatform, DEFAULT_TIMEOUT_SECS};
 use swiftos_programs::*;
@@ -119,73 +120,6 @@ fn command_help(cmd: &str) -> Option<&'static str> {
         .iter()
         .find(|(c, _)| *c == cmd)
         .map(|(_, h)| *h)
-}
-
-/// The parsed command line of one command: operands and `--flag [value]` options.
-struct Args {
-    operands: Vec<String>,
-    flags: Vec<(String, Option<String>)>,
-}
-
-impl Args {
-    /// Split `words`; `with_value` names the options that take a value.
-    fn parse(words: &[String], flags: &[&str], with_value: &[&str]) -> Result<Args, String> {
-        let mut a = Args {
-            operands: Vec::new(),
-            flags: Vec::new(),
-        };
-        let mut it = words.iter();
-        let mut only_operands = false;
-        while let Some(w) = it.next() {
-            if only_operands || !w.starts_with("--") {
-                a.operands.push(w.clone());
-                continue;
-            }
-            if w == "--" {
-                only_operands = true;
-                continue;
-            }
-            let (name, inline) = match w.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (w.as_str(), None),
-            };
-            if with_value.contains(&name) {
-                let v = match inline {
-                    Some(v) => v,
-                    None => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| format!("{name} needs a value"))?,
-                };
-                a.flags.push((name.to_string(), Some(v)));
-            } else if flags.contains(&name) && inline.is_none() {
-                a.flags.push((name.to_string(), None));
-            } else {
-                return Err(format!("unknown option {w}"));
-            }
-        }
-        Ok(a)
-    }
-
-    fn has(&self, f: &str) -> bool {
-        self.flags.iter().any(|(n, _)| n == f)
-    }
-
-    fn value(&self, f: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| n == f)
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    fn values(&self, f: &str) -> Vec<&str> {
-        self.flags
-            .iter()
-            .filter(|(n, _)| n == f)
-            .filter_map(|(_, v)| v.as_deref())
-            .collect()
-    }
 }
 
 /// How a command ended: 0 ok, 1 failed (message printed), 2 bad usage.
