@@ -550,7 +550,7 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
 #[test]
 fn real_store_pinned_root_overlay_and_activate() {
     let work = work_dir("pkg-guest-store").unwrap();
-    let repo = test_repo(&work);
+    let mut repo = test_repo(&work);
     let srv = Server::start(&repo.dir);
     let store = work.join("store.img");
     // An all-zero disk: the kernel formats it at boot.
@@ -576,10 +576,55 @@ fn real_store_pinned_root_overlay_and_activate() {
         &["hello from a package"],
         "the program runs from /usr/bin",
     );
+    // A new release: update + upgrade switches /usr at once; rollback returns.
+    let hello11 = build_package(
+        &work.join("packages"),
+        &seed_keys_dir().unwrap(),
+        "hello",
+        "1.1.0",
+        &[],
+        &[
+            PkgFile::exe(
+                "bin/hello",
+                std::fs::read(swiftos_tests::repo_root().join("build/bin/cat")).unwrap(),
+            ),
+            PkgFile::data("share/hello/message", "hello from release 1.1\n"),
+        ],
+    )
+    .unwrap();
+    repo.add(&hello11).unwrap();
+    repo.publish().unwrap();
+    ok(&mut g, "pkg update");
+    let out = ok(&mut g, "pkg upgrade");
+    has(
+        &out,
+        &[
+            "+ hello 1.1.0",
+            "- hello 1.0.0",
+            "generation 1 -> 2",
+            "active now under /usr",
+        ],
+        "upgrade",
+    );
+    let out = ok(&mut g, "cat /usr/share/hello/message");
+    has(
+        &out,
+        &["hello from release 1.1"],
+        "upgraded file under /usr",
+    );
+    let out = ok(&mut g, "pkg rollback");
+    has(&out, &["generation 2 -> 1"], "rollback of the upgrade");
+    let out = ok(&mut g, "cat /usr/share/hello/message");
+    has(&out, &["hello from a package"], "old file back under /usr");
+
     let out = ok(&mut g, "pkg remove hello");
     has(
         &out,
-        &["- hello 1.0.0", "active now: no packages under /usr"],
+        &[
+            "- hello 1.0.0",
+            "generation 1 -> 3",
+            "active now: no packages under /usr",
+        ],
         "remove",
     );
     fails(&mut g, "cat /usr/share/hello/message");
