@@ -496,6 +496,11 @@ impl<P: Platform> Pkg<P> {
                 }
             };
             let base = layout::join(&layout::store_dir(&p.store), store::PAYLOAD_DIR);
+            // The overlay layers this directory, even for a package without files.
+            if self.p.metadata(&base)?.map(|m| m.kind) != Some(NodeKind::Dir) {
+                problems.push(format!("{who}: its payload directory {base} is missing"));
+                continue;
+            }
             for e in &m.files {
                 let path = layout::join(&base, &e.path);
                 let want = match e.kind {
@@ -1381,6 +1386,29 @@ mod tests {
         assert_eq!(
             a.roots,
             alloc::vec![String::from("/pkg/store/lua-5.4.4/root")]
+        );
+
+        // A package whose payload directory vanished is damaged too (the overlay needs it).
+        pkg.p
+            .tree
+            .borrow_mut()
+            .remove("/pkg/store/lua-5.4.4/root/bin/lua");
+        pkg.p
+            .tree
+            .borrow_mut()
+            .remove("/pkg/store/lua-5.4.4/root/bin");
+        pkg.p.tree.borrow_mut().remove("/pkg/store/lua-5.4.4/root");
+        let a = pkg.activate().unwrap();
+        assert_eq!(
+            (a.used, a.rejected.clone()),
+            (0, alloc::vec![3, 2, 1]),
+            "{a:?}"
+        );
+        assert!(
+            a.problems
+                .iter()
+                .any(|p| p.contains("payload directory /pkg/store/lua-5.4.4/root is missing")),
+            "{a:?}"
         );
 
         // Nothing intact at all: the empty generation 0.
