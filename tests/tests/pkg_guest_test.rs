@@ -652,7 +652,7 @@ fn real_store_pinned_root_overlay_and_activate() {
 
     // Damage a stored file: the next boot reports it and falls back to an intact generation
     // (0: nothing), deleting nothing; `pkg verify` still shows the damage.
-    // (A rename commits the store; a plain write is durable only after fsync.)
+    // (Written beside it and renamed over it: the rename commits the store at once.)
     let m = "/pkg/store/hello-1.0.0/root/share/hello/message";
     ok(&mut g, &format!("echo x > {m}.new && mv {m}.new {m}"));
     g.send_line("poweroff").unwrap();
