@@ -368,6 +368,37 @@ impl Guest {
         Ok(())
     }
 
+    /// Run a command that must exit with status 0 within `timeout`; returns its output.
+    /// Panics (naming the command, its output, its status and the serial log) otherwise: for
+    /// tests.
+    pub fn run_ok(&mut self, cmd: &str, timeout: Duration) -> String {
+        let (out, code) = self
+            .run_status_within(cmd, timeout)
+            .unwrap_or_else(|e| panic!("`{cmd}`: {e}"));
+        assert_eq!(
+            code,
+            0,
+            "`{cmd}` failed (status {code}):\n{out}\n(serial log: {})",
+            self.log_path.display()
+        );
+        out
+    }
+
+    /// Run a command that must fail (nonzero status) within `timeout`; returns its output.
+    /// Panics like [`Guest::run_ok`] otherwise.
+    pub fn run_fails(&mut self, cmd: &str, timeout: Duration) -> String {
+        let (out, code) = self
+            .run_status_within(cmd, timeout)
+            .unwrap_or_else(|e| panic!("`{cmd}`: {e}"));
+        assert_ne!(
+            code,
+            0,
+            "`{cmd}` should have failed:\n{out}\n(serial log: {})",
+            self.log_path.display()
+        );
+        out
+    }
+
     /// Wait for QEMU to exit (e.g. after `poweroff`); returns its exit code.
     pub fn wait_exit(&mut self, timeout: Duration) -> Result<Option<i32>> {
         let deadline = Instant::now() + timeout;

@@ -226,25 +226,11 @@ fn symlink_package(work: &Path, keys: &Path) -> PathBuf {
 }
 
 fn ok(g: &mut Guest, cmd: &str) -> String {
-    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
-    assert_eq!(
-        code,
-        0,
-        "`{cmd}` failed ({code}):\n{out}\n(serial log: {})",
-        g.log_path().display()
-    );
-    out
+    g.run_ok(cmd, SLOW)
 }
 
 fn fails(g: &mut Guest, cmd: &str) -> String {
-    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
-    assert_ne!(
-        code,
-        0,
-        "`{cmd}` should have failed:\n{out}\n(serial log: {})",
-        g.log_path().display()
-    );
-    out
+    g.run_fails(cmd, SLOW)
 }
 
 fn has(out: &str, what: &[&str], context: &str) {

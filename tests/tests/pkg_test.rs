@@ -39,26 +39,12 @@ fn boot_as(name: &str, store: &Path, user: &str) -> Guest {
 
 /// Run a command that must succeed; returns its output.
 fn ok(g: &mut Guest, cmd: &str) -> String {
-    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
-    assert_eq!(
-        code,
-        0,
-        "`{cmd}` failed ({code}):\n{out}\n(serial log: {})",
-        g.log_path().display()
-    );
-    out
+    g.run_ok(cmd, SLOW)
 }
 
 /// Run a command that must fail; returns its output.
 fn fails(g: &mut Guest, cmd: &str) -> String {
-    let (out, code) = g.run_status_within(cmd, SLOW).expect(cmd);
-    assert_ne!(
-        code,
-        0,
-        "`{cmd}` should have failed:\n{out}\n(serial log: {})",
-        g.log_path().display()
-    );
-    out
+    g.run_fails(cmd, SLOW)
 }
 
 fn assert_has(out: &str, what: &[&str], context: &str) {

@@ -316,10 +316,11 @@ fn store_damaged_data_block_reads_as_eio_and_is_logged() {
     assert_eq!(g.run("cat /pkg/lib/other").unwrap(), "fine\n");
 }
 
-/// Throughput figures (printed; run with `--nocapture`): copying an 8 MiB file into the store,
-/// reading it back, against the same copy within the RAM-backed /tmp.
+/// Benchmark (run by `cargo xtask bench`; figures printed): copying an 8 MiB file into the
+/// store, reading it back, against the same copy within the RAM-backed /tmp.
 #[test]
-fn store_throughput_figures() {
+#[ignore = "benchmark: run by `cargo xtask bench`"]
+fn store_benchmark_throughput() {
     let img = blank_store("throughput", 64);
     let mut g = Guest::boot("store_throughput", &with_store(&img)).unwrap();
     g.login("root", "root").unwrap();

@@ -238,20 +238,7 @@ fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
         seed::publish_serve_verify()?;
         // The package tests install the seed's Lua package, so they run after the port phase.
         println!("== package tests: pkg in QEMU against signed repositories (tests/tests/pkg_test.rs) ==");
-        let mut c = cargo();
-        c.current_dir(&root)
-            .args([
-                "test",
-                "-p",
-                "swiftos-tests",
-                "--test",
-                "pkg_test",
-                "--",
-                "--ignored",
-            ])
-            .arg("--skip=benchmark")
-            .arg("--test-threads=2");
-        artifacts::check(&mut c, "package tests")?;
+        ignored_qemu_tests("pkg_test", &["--skip=benchmark", "--test-threads=2"])?;
     }
     Ok(())
 }
@@ -294,32 +281,28 @@ fn bench(runs: usize) -> Result<()> {
         b.as_secs_f64() / m.as_secs_f64()
     );
     println!("== network: TCP both ways, httpd requests/s, idle host CPU ==");
-    let mut c = cargo();
-    c.current_dir(swiftos_tests::repo_root()).args([
-        "test",
-        "-p",
-        "swiftos-tests",
-        "--test",
-        "net_test",
-        "--",
-        "--ignored",
-        "--nocapture",
-        "net_benchmark",
-    ]);
-    artifacts::check(&mut c, "network benchmark")?;
+    ignored_qemu_tests("net_test", &["--nocapture", "net_benchmark"])?;
+    println!("== package store: write and read throughput against /tmp ==");
+    ignored_qemu_tests("store_test", &["--nocapture", "store_benchmark"])?;
     println!("== package install against a raw download of the same bytes ==");
     seed::publish()?;
+    ignored_qemu_tests("pkg_test", &["--nocapture", "benchmark"])
+}
+
+/// Run the `#[ignore]`d tests of one `tests/tests/NAME.rs` file (benchmarks, and tests that need
+/// the port phase's packages), with extra libtest arguments (filters, `--nocapture`).
+fn ignored_qemu_tests(test: &str, args: &[&str]) -> Result<()> {
     let mut c = cargo();
-    c.current_dir(swiftos_tests::repo_root()).args([
-        "test",
-        "-p",
-        "swiftos-tests",
-        "--test",
-        "pkg_test",
-        "--",
-        "--ignored",
-        "--nocapture",
-        "benchmark",
-    ]);
-    artifacts::check(&mut c, "package install benchmark")
+    c.current_dir(swiftos_tests::repo_root())
+        .args([
+            "test",
+            "-p",
+            "swiftos-tests",
+            "--test",
+            test,
+            "--",
+            "--ignored",
+        ])
+        .args(args);
+    artifacts::check(&mut c, &format!("tests/tests/{test}.rs (ignored tests)"))
 }
