@@ -371,7 +371,11 @@ fn refusals_leave_the_store_unchanged() {
         &mut g,
         &format!("pkg repo set {}", url(stranger_server.port)),
     );
-    assert_has(&out, &["root"], "repository under another root key");
+    assert_has(
+        &out,
+        &["trusted root key", "/etc/swos/repo-root.pub"],
+        "repository under another root key",
+    );
     assert_eq!(state(&mut g), before, "after the stranger repository");
     let out = ok(&mut g, "pkg verify");
     assert!(!out.to_lowercase().contains("mismatch"), "{out}");

@@ -233,11 +233,16 @@ pub fn check_root(bytes: &[u8], key: Option<&VerifyingKey>) -> Result<()> {
             .filter_map(|id| root.keys.get(id))
             .any(|k| k.ed25519_public().as_ref() == Some(key.as_bytes()));
         if !found {
-            return Err(Error::Usage(
-                "the repository's root metadata is not signed for the root key you gave (--root-key); \
-                 check the key file and the URL"
-                    .into(),
-            ));
+            let hex: String = key.as_bytes()[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            return Err(Error::Usage(format!(
+                "the repository's root metadata does not name the trusted root key {hex}… (the \
+                 pinned {pinned}, or the --root-key file) as a root key: it is not the repository \
+                 this system trusts; check the URL (or the key file)",
+                pinned = crate::layout::PINNED_ROOT_KEY
+            )));
         }
     }
     Ok(())

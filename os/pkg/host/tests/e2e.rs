@@ -1131,7 +1131,7 @@ fn update_url_trusts_the_pinned_root_and_activate_falls_back() {
     )
     .unwrap();
     let e = f.fails(&["update", &f.server.base]);
-    assert!(e.contains("not signed for the root key"), "{e}");
+    assert!(e.contains("does not name the trusted root key"), "{e}");
     assert!(!f.root.join("pkg/etc/repo.json").exists());
     // The right pinned key: repo set + update in one step; config and metadata under /pkg/etc.
     fs::copy(&f.pub_key, f.root.join("etc/swos/repo-root.pub")).unwrap();
