@@ -164,6 +164,9 @@ fn fresh_store_lua_install_reboot_remove_rollback() {
     // Package files are read-only, for root too.
     fails(&mut g, "echo garbage > /usr/bin/lua");
     fails(&mut g, "rm /usr/bin/lua");
+    // Nor through the store: installed packages are sealed.
+    let out = fails(&mut g, "echo garbage > /pkg/store/lua-5.4.4/root/bin/lua");
+    assert_has(&out, &["Read-only file system"], "sealed package file");
     ok(&mut g, "lua -v");
     poweroff(g);
 

@@ -77,17 +77,29 @@ fn store_overlay_shows_layers_read_only_and_on_path() {
     let img = blank_store("overlay", 64);
     let mut g = Guest::boot("store_overlay", &with_store(&img)).unwrap();
     g.login("root", "root").unwrap();
-    g.run("mkdir -p /pkg/store/demo-1/root/bin /pkg/store/demo-1/root/share /pkg/store/other-2/root/bin")
+    // Packages are assembled in a work directory and renamed into /pkg/store (the only way in:
+    // what is there is sealed, for root too).
+    g.run("mkdir -p /pkg/staging/demo-1/root/bin /pkg/staging/demo-1/root/share /pkg/staging/other-2/root/bin /pkg/store")
         .unwrap();
-    g.run("cp /bin/echo /pkg/store/demo-1/root/bin/hello")
+    g.run("cp /bin/echo /pkg/staging/demo-1/root/bin/hello")
         .unwrap();
-    g.run("chmod 755 /pkg/store/demo-1/root/bin/hello").unwrap();
-    g.run("echo demo-doc > /pkg/store/demo-1/root/share/doc")
+    g.run("chmod 755 /pkg/staging/demo-1/root/bin/hello")
         .unwrap();
-    g.run("echo other > /pkg/store/other-2/root/bin/hello")
+    g.run("echo demo-doc > /pkg/staging/demo-1/root/share/doc")
         .unwrap();
-    g.run("echo other-tool > /pkg/store/other-2/root/bin/tool")
+    g.run("echo other > /pkg/staging/other-2/root/bin/hello")
         .unwrap();
+    g.run("echo other-tool > /pkg/staging/other-2/root/bin/tool")
+        .unwrap();
+    g.run("mv /pkg/staging/demo-1 /pkg/store/demo-1 && mv /pkg/staging/other-2 /pkg/store/other-2")
+        .unwrap();
+    let (out, code) = g
+        .run_status("echo evil > /pkg/store/demo-1/root/share/doc")
+        .unwrap();
+    assert!(
+        code != 0 && out.contains("Read-only file system"),
+        "an installed package's file is sealed: {out}"
+    );
     let (out, code) = g.run_status("overlayctl set /pkg/store/nope").unwrap();
     assert_ne!(code, 0, "{out}");
     g.run("overlayctl set /pkg/store/demo-1/root /pkg/store/other-2/root")

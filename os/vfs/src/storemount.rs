@@ -24,6 +24,27 @@ use swiftos_abi::{Caps, Errno, DT_DIR, DT_REG};
 use swiftos_authority::{Area, NodeAttrs};
 use swiftos_storefs::{BlockDev, Error as StoreError, Store};
 
+/// The store directory whose entries are sealed package payloads (see [`sealed`]).
+pub const SEALED_DIR: &str = "store";
+
+/// Whether `ino` is a sealed package entry: `/store/<id>` or anything below it. Installed
+/// packages are immutable — for root too: they may be removed (whole packages, by `pkg gc`),
+/// but never written, truncated, re-moded, added to or rearranged; content only arrives as a
+/// finished `<id>` directory renamed into `/store` from the staging area.
+fn sealed(s: &StoreState, ino: Ino) -> bool {
+    let p = s.store.path_of(ino);
+    let mut parts = p.split('/').filter(|c| !c.is_empty());
+    parts.next() == Some(SEALED_DIR) && parts.next().is_some()
+}
+
+/// `EROFS` for changes to sealed package entries.
+fn refuse_sealed(s: &StoreState, ino: Ino) -> Result<(), Errno> {
+    if sealed(s, ino) {
+        return Err(Errno::EROFS);
+    }
+    Ok(())
+}
+
 /// First inode number of overlay directories (store inode numbers stay far below).
 pub const OVERLAY_DIR_BASE: u64 = 1 << 62;
 
@@ -159,24 +180,28 @@ impl FileSystem for StoreFs {
     }
     fn write(&mut self, ino: Ino, offset: u64, data: &[u8]) -> Result<usize, Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, ino)?;
         let now = (s.clock)();
         let r = s.store.write(ino, offset, data, now);
         st!(s, r)
     }
     fn truncate(&mut self, ino: Ino, len: u64) -> Result<(), Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, ino)?;
         let now = (s.clock)();
         let r = s.store.truncate(ino, len, now);
         st!(s, r)
     }
     fn create(&mut self, dir: Ino, name: &str, a: NodeAttrs) -> Result<Ino, Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, dir)?;
         let now = (s.clock)();
         let r = s.store.create(dir, name, a.mode, a.uid, a.gid, now);
         st!(s, r)
     }
     fn mkdir(&mut self, dir: Ino, name: &str, a: NodeAttrs) -> Result<Ino, Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, dir)?;
         let now = (s.clock)();
         let r = s.store.mkdir(dir, name, a.mode, a.uid, a.gid, now);
         st!(s, r)
@@ -193,6 +218,8 @@ impl FileSystem for StoreFs {
     }
     fn rename(&mut self, od: Ino, on: &str, nd: Ino, nn: &str) -> Result<(), Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, od)?;
+        refuse_sealed(&s, nd)?;
         let r = s.store.rename(od, on, nd, nn);
         st!(s, r)
     }
@@ -204,6 +231,7 @@ impl FileSystem for StoreFs {
         gid: Option<u32>,
     ) -> Result<(), Errno> {
         let mut s = self.shared.lock();
+        refuse_sealed(&s, ino)?;
         let r = s.store.setattr(ino, mode, uid, gid);
         st!(s, r)?;
         // chmod/chown are durable on return too.

@@ -1,7 +1,7 @@
 //! The package store mounted at `/pkg` and the read-only overlay at `/usr`, through the VFS
 //! with real authority checks.
 
-use swiftos_abi::fcntl::{O_CREAT, O_RDONLY, O_WRONLY};
+use swiftos_abi::fcntl::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
 use swiftos_abi::{Caps, Errno};
 use swiftos_packfs::{Attrs, Image, ImageBuilder, MemDisk};
 use swiftos_storefs::{BlockDev, MemDev, Store};
@@ -63,30 +63,80 @@ fn put(vfs: &mut Vfs, ctx: &FsContext<'_>, path: &str, data: &[u8]) -> Result<()
 #[test]
 fn root_writes_user_reads_but_cannot_write() {
     let (mut vfs, _) = fresh();
-    vfs.mkdir(&ROOT, "/pkg/store", 0o755).unwrap();
-    put(&mut vfs, &ROOT, "/pkg/store/hello", b"hello\n").unwrap();
+    vfs.mkdir(&ROOT, "/pkg/lib", 0o755).unwrap();
+    put(&mut vfs, &ROOT, "/pkg/lib/hello", b"hello\n").unwrap();
     assert_eq!(
-        vfs.read_whole_file(&USER, "/pkg/store/hello").unwrap(),
+        vfs.read_whole_file(&USER, "/pkg/lib/hello").unwrap(),
         b"hello\n"
     );
+    assert_eq!(put(&mut vfs, &USER, "/pkg/lib/x", b"x"), Err(Errno::EACCES));
     assert_eq!(
-        put(&mut vfs, &USER, "/pkg/store/x", b"x"),
-        Err(Errno::EACCES)
-    );
-    assert_eq!(
-        vfs.open(&USER, "/pkg/store/hello", O_WRONLY, 0)
-            .unwrap_err(),
+        vfs.open(&USER, "/pkg/lib/hello", O_WRONLY, 0).unwrap_err(),
         Errno::EACCES
     );
     assert_eq!(
-        put(&mut vfs, &ROOT_NO_ADMIN, "/pkg/store/x", b"x"),
+        put(&mut vfs, &ROOT_NO_ADMIN, "/pkg/lib/x", b"x"),
         Err(Errno::EACCES)
     );
-    assert_eq!(vfs.unlink(&USER, "/pkg/store/hello"), Err(Errno::EACCES));
+    assert_eq!(vfs.unlink(&USER, "/pkg/lib/hello"), Err(Errno::EACCES));
     assert_eq!(vfs.mkdir(&USER, "/pkg/u", 0o755), Err(Errno::EACCES));
-    vfs.rename(&ROOT, "/pkg/store/hello", "/pkg/store/bye")
+    vfs.rename(&ROOT, "/pkg/lib/hello", "/pkg/lib/bye").unwrap();
+    assert_eq!(vfs.stat(&USER, "/pkg/lib/bye").unwrap().st_size, 6);
+}
+
+#[test]
+fn installed_packages_are_sealed_even_for_root() {
+    let (mut vfs, _) = fresh();
+    for d in [
+        "/pkg/staging",
+        "/pkg/staging/lua-1",
+        "/pkg/staging/lua-1/bin",
+        "/pkg/store",
+    ] {
+        vfs.mkdir(&ROOT, d, 0o755).unwrap();
+    }
+    put(&mut vfs, &ROOT, "/pkg/staging/lua-1/bin/lua", b"lua").unwrap();
+    put(&mut vfs, &ROOT, "/pkg/staging/lua-1/bin/empty", b"").unwrap();
+    // The one way in: a finished package directory renamed into /pkg/store.
+    vfs.rename(&ROOT, "/pkg/staging/lua-1", "/pkg/store/lua-1")
         .unwrap();
-    assert_eq!(vfs.stat(&USER, "/pkg/store/bye").unwrap().st_size, 6);
+    let lua = "/pkg/store/lua-1/bin/lua";
+    assert_eq!(vfs.read_whole_file(&USER, lua).unwrap(), b"lua");
+    // No writing, truncating, appending, re-moding, adding or rearranging, for root too.
+    assert_eq!(put(&mut vfs, &ROOT, lua, b"evil"), Err(Errno::EROFS));
+    assert_eq!(
+        put(&mut vfs, &ROOT, "/pkg/store/lua-1/bin/empty", b"x"),
+        Err(Errno::EROFS)
+    );
+    assert_eq!(
+        vfs.open(&ROOT, lua, O_WRONLY | O_TRUNC, 0).unwrap_err(),
+        Errno::EROFS
+    );
+    assert_eq!(vfs.chmod(&ROOT, lua, 0o777), Err(Errno::EROFS));
+    assert_eq!(
+        put(&mut vfs, &ROOT, "/pkg/store/lua-1/bin/new", b"x"),
+        Err(Errno::EROFS)
+    );
+    assert_eq!(
+        vfs.mkdir(&ROOT, "/pkg/store/lua-1/lib", 0o755),
+        Err(Errno::EROFS)
+    );
+    put(&mut vfs, &ROOT, "/pkg/staging/other", b"other").unwrap();
+    assert_eq!(
+        vfs.rename(&ROOT, "/pkg/staging/other", lua),
+        Err(Errno::EROFS)
+    );
+    assert_eq!(
+        vfs.rename(&ROOT, lua, "/pkg/staging/stolen"),
+        Err(Errno::EROFS)
+    );
+    assert_eq!(vfs.read_whole_file(&USER, lua).unwrap(), b"lua");
+    // Removing a whole package (pkg gc) works; /pkg/store itself stays an ordinary directory.
+    vfs.unlink(&ROOT, lua).unwrap();
+    vfs.unlink(&ROOT, "/pkg/store/lua-1/bin/empty").unwrap();
+    vfs.rmdir(&ROOT, "/pkg/store/lua-1/bin").unwrap();
+    vfs.rmdir(&ROOT, "/pkg/store/lua-1").unwrap();
+    assert_eq!(vfs.stat(&USER, lua).unwrap_err(), Errno::ENOENT);
 }
 
 #[test]
