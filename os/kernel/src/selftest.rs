@@ -71,10 +71,11 @@ selftest_code_start:
     adr     x1, 5f
     mov     x2, #(6f - 5f)
     svc     #0
-    // Syscall fuzz: 50000 calls with random numbers and arguments (small integers, random
-    // 64-bit values, addresses in our own read-only code, addresses on our stack). Calls
-    // that could legitimately block or end us (exit, read, kill, nanosleep, power) and the
-    // console-printing ones (write, kernel_log) are skipped.
+    // Syscall fuzz: 50000 calls with random numbers below nr::COUNT (80) and random arguments
+    // (small integers, random 64-bit values, addresses in our own read-only code, addresses
+    // on our stack). Calls that could legitimately block or end us (exit, read, kill,
+    // nanosleep, power, accept, connect, recv, recvfrom, poll), the console-printing ones
+    // (write, kernel_log) and socket creation (each socket holds buffers) are skipped.
     movz    x19, #0x1234
     movk    x19, #0x9abc, lsl #16
     movk    x19, #0x5678, lsl #32
@@ -86,7 +87,7 @@ selftest_code_start:
     ARG     x4
     ARG     x5
     lsr     x9, x19, #3
-    mov     x10, #50
+    mov     x10, #80
     udiv    x11, x9, x10
     msub    x8, x11, x10, x9
     cmp     x8, #0
@@ -102,6 +103,18 @@ selftest_code_start:
     cmp     x8, #40
     b.eq    31f
     cmp     x8, #48
+    b.eq    31f
+    cmp     x8, #60
+    b.eq    31f
+    cmp     x8, #63
+    b.eq    31f
+    cmp     x8, #64
+    b.eq    31f
+    cmp     x8, #66
+    b.eq    31f
+    cmp     x8, #68
+    b.eq    31f
+    cmp     x8, #74
     b.eq    31f
     svc     #0
 31: subs    x20, x20, #1
