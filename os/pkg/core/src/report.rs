@@ -120,12 +120,19 @@ pub fn list(g: &Generation, all: Option<&[Generation]>) -> Vec<String> {
 }
 
 /// `pkg files NAME`.
-pub fn files(dir: &str, entries: &[Entry]) -> Vec<String> {
+pub fn files(dir: &str, view: Option<&str>, entries: &[Entry]) -> Vec<String> {
     // (Not `# …`: a line starting like a root prompt confuses console scripts.)
-    let mut out = alloc::vec![format!("stored under {dir}:")];
+    let (mut out, prefix) = match view {
+        // In SwiftOS: the paths a user types, under the read-only view of active packages.
+        Some(v) => (
+            alloc::vec![format!("visible under {v} (stored in {dir}):")],
+            v,
+        ),
+        None => (alloc::vec![format!("stored under {dir}:")], ""),
+    };
     out.extend(entries.iter().map(|f| match &f.link {
-        Some(l) => format!("/{} -> {l}", f.path),
-        None => format!("/{}", f.path),
+        Some(l) => format!("{prefix}/{} -> {l}", f.path),
+        None => format!("{prefix}/{}", f.path),
     }));
     out
 }

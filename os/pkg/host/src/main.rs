@@ -268,7 +268,7 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
         }
         Command::Files { name } => {
             let (dir, files) = pkg.files(&name).map_err(|e| fail(e.to_string()))?;
-            print(report::files(&dir, &files));
+            print(report::files(&dir, None, &files));
         }
         Command::Remove { names, force } => {
             let c = pkg.remove(&names, force).map_err(tx_fail)?;

@@ -87,7 +87,8 @@ Installed packages of the active generation; --generations also lists every gene
 (* marks the active one).\n\
 Example: pkg list --generations\n"),
     ("files", "Usage: pkg files NAME\n\
-The files of an installed package, from its signed manifest, and where they are stored.\n\
+The files of an installed package, from its signed manifest: the paths under /usr where\n\
+they are visible, and the store directory that holds them.\n\
 Example: pkg files lua\n"),
     ("verify", "Usage: pkg verify [NAME]\n\
 Check installed files (size, sha256) against their signed manifests.\n\
@@ -381,7 +382,9 @@ fn run(pkg: &mut Pkg<GuestPlatform>, cmd: &str, rest: &[String]) -> Result<(), F
         "files" => {
             let a = parse(&[], &[])?;
             let (dir, files) = pkg.files(one_operand(&a, "NAME")?).map_err(fail)?;
-            print(report::files(&dir, &files));
+            // The system's own store is shown through /usr; a test tree (--root) has no view.
+            let view = pkg.p.is_system_root().then_some("/usr");
+            print(report::files(&dir, view, &files));
             Ok(())
         }
         "verify" => {
