@@ -74,7 +74,7 @@ enum Cmd {
         /// Seed repository port the guest will use (http://repo.swiftos.test:PORT/).
         #[arg(long, default_value_t = 8080)]
         repo_port: u16,
-        /// Output file.
+        /// Output file [default: build/store.img, the disk `cargo xtask run` attaches].
         #[arg(short, long, value_name = "IMG")]
         out: Option<std::path::PathBuf>,
     },
