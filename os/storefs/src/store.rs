@@ -598,6 +598,76 @@ impl<D: BlockDev> Store<D> {
         Ok(())
     }
 
+    /// Write whole blocks `first..` of file `ino` from `data` (a multiple of [`BLOCK_SIZE`],
+    /// at most [`MAX_IO`]): each block goes where [`Store::put_block`] would put it (in place if
+    /// the committed snapshots do not reference it, else a fresh block), and physically
+    /// consecutive targets go to the device as one request. On a device error the fresh blocks
+    /// are released and the file's block list is left as it was.
+    fn put_blocks(&mut self, ino: u64, first: usize, data: &[u8]) -> Result<(), Error> {
+        let n = data.len() / BLOCK_SIZE;
+        let olds: Vec<BlockRef> = match &self.node(ino)?.body {
+            Body::File(b) => (0..n)
+                .map(|k| b.get(first + k).copied().unwrap_or_default())
+                .collect(),
+            Body::Dir(_) => return Err(Error::IsDir),
+        };
+        // (target, freshly allocated)
+        let mut targets: Vec<(u32, bool)> = Vec::with_capacity(n);
+        let release = |s: &mut Self, t: &[(u32, bool)]| {
+            for &(b, fresh) in t {
+                if fresh {
+                    s.used.clear(u64::from(b));
+                }
+            }
+        };
+        for old in &olds {
+            if old.block != 0 && !self.protected(u64::from(old.block)) {
+                targets.push((old.block, false));
+            } else {
+                match self.alloc() {
+                    Ok(b) => targets.push((b, true)),
+                    Err(e) => {
+                        release(self, &targets);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            let mut j = i + 1;
+            while j < n && targets[j].0 == targets[j - 1].0 + 1 {
+                j += 1;
+            }
+            let at = u64::from(targets[i].0) * SECTORS_PER_BLOCK;
+            if let Err(e) = self
+                .dev
+                .write_sectors(at, &data[i * BLOCK_SIZE..j * BLOCK_SIZE])
+            {
+                release(self, &targets);
+                return Err(e.into());
+            }
+            i = j;
+        }
+        // Written: old blocks replaced by fresh ones are no longer this file's.
+        for (old, &(_, fresh)) in olds.iter().zip(&targets) {
+            if fresh && old.block != 0 {
+                self.used.clear(u64::from(old.block));
+            }
+        }
+        let crcs: Vec<u32> = data.chunks(BLOCK_SIZE).map(crc32).collect();
+        if let Body::File(b) = &mut self.node_mut(ino)?.body {
+            if b.len() < first + n {
+                b.resize(first + n, BlockRef::default());
+            }
+            for (k, (&(block, _), crc)) in targets.iter().zip(crcs).enumerate() {
+                b[first + k] = BlockRef { block, crc };
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
     /// Write `data` at `offset`, extending the file as needed.
     pub fn write(
         &mut self,
@@ -618,6 +688,15 @@ impl<D: BlockDev> Store<D> {
             let bi = (pos / BLOCK_SIZE as u64) as usize;
             let within = (pos % BLOCK_SIZE as u64) as usize;
             let n = (BLOCK_SIZE - within).min(data.len() - done);
+            if within == 0 && n == BLOCK_SIZE {
+                // A run of whole blocks: no read-back, one device request per contiguous run.
+                let whole = ((data.len() - done) / BLOCK_SIZE).min(MAX_IO / BLOCK_SIZE);
+                self.put_blocks(ino, bi, &data[done..done + whole * BLOCK_SIZE])?;
+                done += whole * BLOCK_SIZE;
+                let node = self.node_mut(ino)?;
+                node.size = node.size.max(offset + done as u64);
+                continue;
+            }
             let old = self.block_ref(ino, bi)?;
             if n < BLOCK_SIZE && (bi as u64) * (BLOCK_SIZE as u64) < size {
                 self.read_verified(ino, bi as u64, old, &mut tmp)?;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use swiftos_storefs::format::{sha256, Superblock, BLOCK_SIZE};
-use swiftos_storefs::{Error, LogOp, MemDev, SlotError, Store};
+use swiftos_storefs::{BlockDev, Error, IoError, LogOp, MemDev, SlotError, Store};
 
 const MB: usize = 1 << 20;
 
@@ -502,4 +502,65 @@ fn large_metadata_blob_spanning_many_requests() {
     let before = dump(&mut s);
     let (mut s, _) = Store::mount(s.into_device()).unwrap();
     assert_eq!(dump(&mut s), before);
+}
+
+/// A device that counts write requests (for the batching test).
+struct Counting {
+    inner: MemDev,
+    writes: usize,
+}
+
+impl BlockDev for Counting {
+    fn sector_count(&self) -> u64 {
+        self.inner.sector_count()
+    }
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        self.inner.read_sectors(lba, buf)
+    }
+    fn write_sectors(&mut self, lba: u64, buf: &[u8]) -> Result<(), IoError> {
+        self.writes += 1;
+        self.inner.write_sectors(lba, buf)
+    }
+    fn flush(&mut self) -> Result<(), IoError> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn whole_block_writes_go_to_the_device_as_contiguous_runs() {
+    let dev = Counting {
+        inner: MemDev::new(4 * MB),
+        writes: 0,
+    };
+    let mut s = Store::format(dev, 0).unwrap();
+    let r = s.root();
+    let f = s.create(r, "f", 0o644, 0, 0, 0).unwrap();
+    let first = pattern(64 * 1024, 1);
+    s.device().writes = 0;
+    s.write(f, 0, &first, 0).unwrap();
+    assert_eq!(s.device().writes, 1, "16 fresh blocks, one request");
+    // Committed blocks are never overwritten: the rewrite goes to fresh (again contiguous)
+    // blocks, still one request, and reads back.
+    s.commit().unwrap();
+    let second = pattern(64 * 1024, 2);
+    s.device().writes = 0;
+    s.write(f, 0, &second, 1).unwrap();
+    assert_eq!(s.device().writes, 1);
+    // An unaligned write: head and tail blocks one request each, the whole blocks between as one.
+    let third = pattern(3 * 4096, 3);
+    s.device().writes = 0;
+    s.write(f, 100, &third, 2).unwrap();
+    assert_eq!(s.device().writes, 3);
+    let mut want = second.clone();
+    want[100..100 + third.len()].copy_from_slice(&third);
+    let mut buf = vec![0u8; want.len()];
+    assert_eq!(s.read(f, 0, &mut buf).unwrap(), want.len());
+    assert_eq!(buf, want);
+    s.commit().unwrap();
+    let (mut s, _) = Store::mount(s.into_device().inner).unwrap();
+    let f = s.resolve("/f").unwrap();
+    let mut buf = vec![0u8; want.len()];
+    assert_eq!(s.read(f, 0, &mut buf).unwrap(), want.len());
+    assert_eq!(buf, want);
+    assert!(s.check().unwrap().is_empty());
 }
