@@ -248,25 +248,34 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The `repo-server` binary, built on first use.
-pub fn repo_server_binary() -> Result<PathBuf> {
-    static BUILT: Mutex<bool> = Mutex::new(false);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let bin = target_dir().join("debug/repo-server");
+/// Build a host binary of this workspace once per test process (`cargo build -p PACKAGE`, in
+/// `profile`: `debug` or `release`) and return its path in the target directory.
+fn built_binary(built: &Mutex<bool>, package: &str, bin: &str, profile: &str) -> Result<PathBuf> {
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
     if !*built {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(repo_root())
-            .args(["build", "--quiet", "-p", "repo-server"])
+        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        c.current_dir(repo_root())
+            .args(["build", "--quiet", "-p", package]);
+        if profile == "release" {
+            c.arg("--release");
+        }
+        let status = c
             .status()
-            .map_err(io("running cargo build -p repo-server"))?;
+            .map_err(io(format!("running cargo build -p {package}")))?;
         if !status.success() {
             return Err(FixtureError::Other(format!(
-                "cargo build -p repo-server failed: {status}"
+                "cargo build -p {package} failed: {status}"
             )));
         }
         *built = true;
     }
-    Ok(bin)
+    Ok(target_dir().join(profile).join(bin))
+}
+
+/// The `repo-server` binary, built on first use.
+pub fn repo_server_binary() -> Result<PathBuf> {
+    static BUILT: Mutex<bool> = Mutex::new(false);
+    built_binary(&BUILT, "repo-server", "repo-server", "debug")
 }
 
 /// A running `repo-server` on 127.0.0.1; killed when dropped.
@@ -462,21 +471,7 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
 /// The host image tool (`swiftos-image`), built on first use.
 pub fn image_tool_binary() -> Result<PathBuf> {
     static BUILT: Mutex<bool> = Mutex::new(false);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if !*built {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(repo_root())
-            .args(["build", "--quiet", "--release", "-p", "swiftos-image"])
-            .status()
-            .map_err(io("running cargo build -p swiftos-image"))?;
-        if !status.success() {
-            return Err(FixtureError::Other(format!(
-                "cargo build -p swiftos-image failed: {status}"
-            )));
-        }
-        *built = true;
-    }
-    Ok(target_dir().join("release/swiftos-image"))
+    built_binary(&BUILT, "swiftos-image", "swiftos-image", "release")
 }
 
 /// A blank, formatted package-store image of `size` (e.g. `"128M"`) at `path`.
