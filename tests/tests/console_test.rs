@@ -1,6 +1,7 @@
 //! Console and account polish: password hashes only in the root-only `/etc/shadow`, Ctrl-C at
 //! the shell and login prompts (the line is discarded and a fresh prompt appears), and SIGPIPE
-//! ending a writer whose reader finished early without any error text.
+//! ending a writer whose reader finished early without any error text, and keys typed while the
+//! machine boots.
 
 use swiftos_tests::Guest;
 
@@ -84,6 +85,19 @@ fn ctrl_c_at_the_prompt_discards_the_line_and_prompts_again() {
     g.send(b"\x03").unwrap();
     g.expect("$ ").unwrap();
     assert_eq!(g.run("echo $?").unwrap(), "130\n");
+}
+
+/// A person who types before the system is up: the keys wait in the UART and are read once the
+/// kernel runs, and the console keeps answering afterwards. (Typed-ahead bytes used to leave a
+/// full FIFO whose interrupt the kernel had cleared, and the console never answered again.)
+#[test]
+fn keys_typed_while_booting_are_kept_and_the_console_keeps_working() {
+    let mut g = Guest::boot_default("console_typeahead").unwrap();
+    // Sent the moment QEMU starts, long before the kernel enables the UART's interrupt.
+    g.send(b"user\ruser\r").unwrap();
+    g.expect("$ ").unwrap();
+    assert_eq!(g.run("whoami").unwrap(), "user\n");
+    assert_eq!(g.run("echo still typing").unwrap(), "still typing\n");
 }
 
 #[test]

@@ -98,6 +98,8 @@ pub extern "C" fn kernel_main() -> ! {
     gic::enable(plat.uart_irq);
     uart::enable_rx_irq();
     proc::init();
+    // Keys typed while the machine booted: into the console's line discipline (typed ahead).
+    trap::console_rx();
 
     let mut slots: alloc::vec::Vec<(u64, u32)> = plat.virtio[..plat.virtio_count].to_vec();
     slots.sort_by_key(|s| core::cmp::Reverse(s.0));

@@ -51,15 +51,21 @@ fn irq() {
         } else if crate::net::handle_irq(id) {
             // Frames received or sent: the stack ran and I/O waiters were woken.
         } else if id == UART_IRQ.load(Ordering::Relaxed) {
-            // Acknowledge before draining: a byte that arrives after the drain raises a new
-            // interrupt. (Acknowledging afterwards could clear the interrupt of a byte still in
-            // the FIFO, and the console would stall until the next key.)
-            uart::ack_irq();
-            while let Some(b) = uart::getb() {
-                proc::with(|k| k.console_input(b));
-            }
+            console_rx();
         }
         gic::eoi(iar);
+    }
+}
+
+/// Move every received console byte into the line discipline.
+///
+/// Acknowledge before draining: a byte that arrives after the drain raises a new interrupt.
+/// (Acknowledging afterwards could clear the interrupt of a byte still in the FIFO, and the
+/// console would stall until the next key.)
+pub fn console_rx() {
+    uart::ack_irq();
+    while let Some(b) = uart::getb() {
+        proc::with(|k| k.console_input(b));
     }
 }
 

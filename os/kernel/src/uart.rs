@@ -62,12 +62,21 @@ pub fn getb() -> Option<u8> {
     }
 }
 
+/// Receive and receive-timeout interrupts.
+const INT_RX: u32 = (1 << 4) | (1 << 6);
+
 /// Enable the receive and receive-timeout interrupts.
+///
+/// Bytes typed while the machine boots are already in the FIFO, and the PL011 raises its
+/// receive interrupt only when the FIFO goes from empty to non-empty: clearing that pending
+/// interrupt here would leave a full FIFO that never interrupts again (the console stalled
+/// for good when someone typed during boot). So only the other interrupts are cleared, and
+/// the caller drains the FIFO once ([`crate::trap::console_rx`]).
 pub fn enable_rx_irq() {
     // SAFETY: BASE is the PL011's mapped MMIO window; IMSC/ICR only change interrupt masking.
     unsafe {
-        core::ptr::write_volatile(reg(ICR), 0x7ff);
-        core::ptr::write_volatile(reg(IMSC), (1 << 4) | (1 << 6));
+        core::ptr::write_volatile(reg(ICR), 0x7ff & !INT_RX);
+        core::ptr::write_volatile(reg(IMSC), INT_RX);
     }
 }
 
