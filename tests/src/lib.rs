@@ -138,6 +138,11 @@ impl QemuConfig {
         }
         c.args(["-no-reboot"]);
         c.args(&self.extra);
+        // Extra QEMU arguments for investigations, e.g. `-d in_asm,out_asm -D FILE` to map a
+        // host `perf` profile of QEMU back to guest code (docs/PERFORMANCE.md).
+        if let Ok(more) = std::env::var("SWIFTOS_QEMU_ARGS") {
+            c.args(more.split_whitespace());
+        }
         c
     }
 }

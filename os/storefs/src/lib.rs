@@ -25,6 +25,7 @@
 
 extern crate alloc;
 
+pub mod cache;
 pub mod device;
 pub mod format;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The mounted store: the tree in memory, file data on the device, copy-on-write commits.
 
+use crate::cache::BlockCache;
 use crate::device::{BlockDev, IoError, SECTOR_SIZE};
 use crate::format::{
     crc32, decode_tree, encode_tree, sha256, valid_name, BlockRef, Body, Node, SlotError,
@@ -13,6 +14,11 @@ use alloc::vec::Vec;
 const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / SECTOR_SIZE) as u64;
 /// Largest single device request (bytes): 64 blocks.
 const MAX_IO: usize = 64 * BLOCK_SIZE;
+/// Blocks read with one request on a cache miss (the rest of the run is kept for the next
+/// reads; see [`crate::cache`]).
+const READ_AHEAD: usize = MAX_IO / BLOCK_SIZE;
+/// Reads of at least this many whole blocks go straight into the caller's buffer, uncached.
+const DIRECT_MIN: usize = 16;
 
 /// Errors of store operations.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +153,8 @@ pub struct Store<D> {
     orphans: BTreeMap<u64, ()>,
     dirty: bool,
     cursor: u64,
+    /// Verified data blocks read ahead (every device write drops what it covers).
+    cache: BlockCache,
 }
 
 fn read_block<D: BlockDev>(dev: &mut D, block: u64, buf: &mut [u8]) -> Result<(), IoError> {
@@ -246,6 +254,7 @@ impl<D: BlockDev> Store<D> {
             orphans: BTreeMap::new(),
             dirty: true,
             cursor: 2,
+            cache: BlockCache::new(),
         };
         s.commit()?;
         Ok(s)
@@ -300,6 +309,7 @@ impl<D: BlockDev> Store<D> {
             orphans: BTreeMap::new(),
             dirty: false,
             cursor: 2,
+            cache: BlockCache::new(),
         };
         Ok((
             store,
@@ -311,9 +321,17 @@ impl<D: BlockDev> Store<D> {
         ))
     }
 
-    /// The device.
+    /// The device. (The read cache is dropped: whoever holds this may change the disk.)
     pub fn device(&mut self) -> &mut D {
+        self.cache.clear();
         &mut self.dev
+    }
+
+    /// Write whole blocks starting at `block`, dropping them from the read cache first.
+    fn write_blocks(&mut self, block: u64, data: &[u8]) -> Result<(), IoError> {
+        self.cache
+            .invalidate(block, data.len().div_ceil(BLOCK_SIZE) as u64);
+        self.dev.write_sectors(block * SECTORS_PER_BLOCK, data)
     }
 
     /// Give the device back.
@@ -490,6 +508,8 @@ impl<D: BlockDev> Store<D> {
             .unwrap_or_default())
     }
 
+    /// Block `index` of file `ino` (reference `r`) into `buf` (one block), checked against its
+    /// crc32: from the read cache, else read from the device and kept.
     fn read_verified(
         &mut self,
         ino: u64,
@@ -501,6 +521,10 @@ impl<D: BlockDev> Store<D> {
             buf.fill(0);
             return Ok(());
         }
+        if let Some(data) = self.cache.get(r.block, r.crc) {
+            buf.copy_from_slice(data);
+            return Ok(());
+        }
         read_block(&mut self.dev, u64::from(r.block), buf)?;
         if crc32(buf) != r.crc {
             return Err(Error::DataCrc {
@@ -508,18 +532,59 @@ impl<D: BlockDev> Store<D> {
                 index,
             });
         }
+        self.cache.insert(r.block, r.crc, buf);
+        Ok(())
+    }
+
+    /// Read block `index` of file `ino` (reference `first`, not sparse) and the blocks of the
+    /// file that follow it on the disk — up to [`READ_AHEAD`] physically consecutive ones —
+    /// with one device request, into the cache. Block `index` itself must verify; the run ends
+    /// uncached at the first later block that does not (its reader gets the error when it
+    /// gets there).
+    fn read_ahead(&mut self, ino: u64, index: usize, first: BlockRef) -> Result<(), Error> {
+        let mut refs = vec![first];
+        {
+            let blocks = self.file_blocks(ino)?.0;
+            while refs.len() < READ_AHEAD {
+                match blocks.get(index + refs.len()) {
+                    Some(next)
+                        if next.block != 0
+                            && u64::from(next.block)
+                                == u64::from(first.block) + refs.len() as u64 =>
+                    {
+                        refs.push(*next)
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let mut run = vec![0u8; refs.len() * BLOCK_SIZE];
+        read_block(&mut self.dev, u64::from(first.block), &mut run)?;
+        for (k, (r, data)) in refs.iter().zip(run.chunks(BLOCK_SIZE)).enumerate() {
+            if crc32(data) != r.crc {
+                if k == 0 {
+                    return Err(Error::DataCrc {
+                        path: self.path_of(ino),
+                        index: index as u64,
+                    });
+                }
+                break;
+            }
+            self.cache.insert(r.block, r.crc, data);
+        }
         Ok(())
     }
 
     /// Read file data at `offset` (0 at or past the end). Every block read is checked against
-    /// its crc32 (`Error::DataCrc` names the file).
+    /// its crc32 (`Error::DataCrc` names the file). Large aligned reads go straight into `buf`
+    /// (one request per contiguous run of up to 256 KiB); smaller ones are served from the
+    /// read cache, which a miss fills with the next 256 KiB of the file.
     pub fn read(&mut self, ino: u64, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
         let (_, size) = self.file_blocks(ino)?;
         if offset >= size || buf.is_empty() {
             return Ok(0);
         }
         let want = (buf.len() as u64).min(size - offset) as usize;
-        let mut tmp = vec![0u8; BLOCK_SIZE];
         let mut done = 0;
         while done < want {
             let pos = offset + done as u64;
@@ -527,7 +592,17 @@ impl<D: BlockDev> Store<D> {
             let within = (pos % BLOCK_SIZE as u64) as usize;
             let n = (BLOCK_SIZE - within).min(want - done);
             let r = self.block_ref(ino, bi as usize)?;
-            if within == 0 && n == BLOCK_SIZE && r.block != 0 {
+            if r.block == 0 {
+                buf[done..done + n].fill(0);
+                done += n;
+                continue;
+            }
+            if let Some(data) = self.cache.get(r.block, r.crc) {
+                buf[done..done + n].copy_from_slice(&data[within..within + n]);
+                done += n;
+                continue;
+            }
+            if within == 0 && (want - done) / BLOCK_SIZE >= DIRECT_MIN {
                 // Whole blocks: read a physically contiguous run straight into `buf` with one
                 // device request, then check each block's crc.
                 let mut run = 1usize;
@@ -552,8 +627,9 @@ impl<D: BlockDev> Store<D> {
                 done += run * BLOCK_SIZE;
                 continue;
             }
-            self.read_verified(ino, bi, r, &mut tmp)?;
-            buf[done..done + n].copy_from_slice(&tmp[within..within + n]);
+            self.read_ahead(ino, bi as usize, r)?;
+            let data = self.cache.get(r.block, r.crc).ok_or(Error::Io)?;
+            buf[done..done + n].copy_from_slice(&data[within..within + n]);
             done += n;
         }
         Ok(done)
@@ -575,10 +651,7 @@ impl<D: BlockDev> Store<D> {
             }
             b
         };
-        if let Err(e) = self
-            .dev
-            .write_sectors(u64::from(target) * SECTORS_PER_BLOCK, data)
-        {
+        if let Err(e) = self.write_blocks(u64::from(target), data) {
             if target != old.block {
                 self.used.clear(u64::from(target));
                 if old.block != 0 {
@@ -639,11 +712,8 @@ impl<D: BlockDev> Store<D> {
             while j < n && targets[j].0 == targets[j - 1].0 + 1 {
                 j += 1;
             }
-            let at = u64::from(targets[i].0) * SECTORS_PER_BLOCK;
-            if let Err(e) = self
-                .dev
-                .write_sectors(at, &data[i * BLOCK_SIZE..j * BLOCK_SIZE])
-            {
+            let at = u64::from(targets[i].0);
+            if let Err(e) = self.write_blocks(at, &data[i * BLOCK_SIZE..j * BLOCK_SIZE]) {
                 release(self, &targets);
                 return Err(e.into());
             }
@@ -1008,7 +1078,7 @@ impl<D: BlockDev> Store<D> {
         padded.resize(nblocks as usize * BLOCK_SIZE, 0);
         for (i, chunk) in padded.chunks(MAX_IO).enumerate() {
             let block = start + (i * MAX_IO / BLOCK_SIZE) as u64;
-            self.dev.write_sectors(block * SECTORS_PER_BLOCK, chunk)?;
+            self.write_blocks(block, chunk)?;
         }
         self.dev.flush()?;
         let seq = self.seq + 1;
@@ -1022,8 +1092,7 @@ impl<D: BlockDev> Store<D> {
         let slot = seq % 2;
         // From here the slot's old snapshot may be torn: stop counting on it, but keep its
         // blocks reserved (harmless) until the new snapshot replaces the bitmap.
-        self.dev
-            .write_sectors(slot * SECTORS_PER_BLOCK, &sb.encode())?;
+        self.write_blocks(slot, &sb.encode())?;
         self.dev.flush()?;
         let mut m = self.used.clone();
         for b in sb.blob_blocks() {

@@ -504,10 +504,11 @@ fn large_metadata_blob_spanning_many_requests() {
     assert_eq!(dump(&mut s), before);
 }
 
-/// A device that counts write requests (for the batching test).
+/// A device that counts requests (for the batching and read-ahead tests).
 struct Counting {
     inner: MemDev,
     writes: usize,
+    reads: usize,
 }
 
 impl BlockDev for Counting {
@@ -515,6 +516,7 @@ impl BlockDev for Counting {
         self.inner.sector_count()
     }
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        self.reads += 1;
         self.inner.read_sectors(lba, buf)
     }
     fn write_sectors(&mut self, lba: u64, buf: &[u8]) -> Result<(), IoError> {
@@ -531,6 +533,7 @@ fn whole_block_writes_go_to_the_device_as_contiguous_runs() {
     let dev = Counting {
         inner: MemDev::new(4 * MB),
         writes: 0,
+        reads: 0,
     };
     let mut s = Store::format(dev, 0).unwrap();
     let r = s.root();
@@ -563,4 +566,99 @@ fn whole_block_writes_go_to_the_device_as_contiguous_runs() {
     assert_eq!(s.read(f, 0, &mut buf).unwrap(), want.len());
     assert_eq!(buf, want);
     assert!(s.check().unwrap().is_empty());
+}
+
+/// Small sequential reads (`cat` reads 4 KiB at a time, the zstd decoder a 3-byte block header
+/// and then the block) cost one device request per 256 KiB, not one per call.
+#[test]
+fn small_sequential_reads_are_served_by_read_ahead() {
+    let mut s = Store::format(MemDev::new(4 * MB), 0).unwrap();
+    let r = s.root();
+    let f = s.create(r, "f", 0o644, 0, 0, 0).unwrap();
+    let data = pattern(1024 * 1024 + 100, 5);
+    s.write(f, 0, &data, 0).unwrap();
+    s.commit().unwrap();
+    let dev = Counting {
+        inner: s.into_device(),
+        writes: 0,
+        reads: 0,
+    };
+    let (mut s, _) = Store::mount(dev).unwrap();
+    let f = s.resolve("/f").unwrap();
+    for piece in [4096usize, 3, 1000] {
+        s.device().reads = 0;
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; piece];
+        loop {
+            let n = s.read(f, got.len() as u64, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, data, "{piece}-byte reads");
+        // 257 blocks: four runs of 64 and one block.
+        assert_eq!(s.device().reads, 5, "{piece}-byte reads");
+    }
+}
+
+/// The read cache never returns bytes the disk no longer holds: writes in place and to fresh
+/// blocks, truncation, and damage done through the device all show on the next read.
+#[test]
+fn read_cache_follows_writes_and_damage() {
+    let mut s = Store::format(MemDev::new(4 * MB), 0).unwrap();
+    let r = s.root();
+    let f = s.create(r, "f", 0o644, 0, 0, 0).unwrap();
+    let mut model = pattern(40 * BLOCK_SIZE, 1);
+    s.write(f, 0, &model, 0).unwrap();
+    let read_all = |s: &mut Store<MemDev>, len: usize| {
+        let mut got = vec![0u8; len];
+        let mut at = 0;
+        while at < len {
+            let n = s
+                .read(f, at as u64, &mut got[at..(at + 777).min(len)])
+                .unwrap();
+            assert!(n > 0);
+            at += n;
+        }
+        got
+    };
+    assert_eq!(read_all(&mut s, model.len()), model);
+    // Uncommitted blocks are rewritten in place.
+    let patch = pattern(5000, 2);
+    s.write(f, 10_000, &patch, 1).unwrap();
+    model[10_000..15_000].copy_from_slice(&patch);
+    assert_eq!(read_all(&mut s, model.len()), model);
+    // Committed blocks move to fresh ones (copy-on-write).
+    s.commit().unwrap();
+    assert_eq!(read_all(&mut s, model.len()), model);
+    let patch = pattern(3 * BLOCK_SIZE, 3);
+    s.write(f, 2 * BLOCK_SIZE as u64, &patch, 2).unwrap();
+    model[2 * BLOCK_SIZE..5 * BLOCK_SIZE].copy_from_slice(&patch);
+    assert_eq!(read_all(&mut s, model.len()), model);
+    // Shrink and grow: the tail reads as zeros, not as the old cached bytes.
+    s.truncate(f, 3 * BLOCK_SIZE as u64 + 10, 3).unwrap();
+    s.truncate(f, 40 * BLOCK_SIZE as u64, 4).unwrap();
+    model[3 * BLOCK_SIZE + 10..].fill(0);
+    assert_eq!(read_all(&mut s, model.len()), model);
+    // Damage under a cached block: detected, not served from the cache.
+    s.commit().unwrap();
+    assert_eq!(read_all(&mut s, 100), model[..100]);
+    let needle = model[..64].to_vec();
+    let dev = s.device();
+    let pos = dev
+        .bytes()
+        .chunks(BLOCK_SIZE)
+        .position(|b| b[..64] == needle[..])
+        .unwrap()
+        * BLOCK_SIZE;
+    dev.bytes_mut()[pos + 7] ^= 0x55;
+    let mut buf = [0u8; 10];
+    assert_eq!(
+        s.read(f, 0, &mut buf),
+        Err(Error::DataCrc {
+            path: "/f".into(),
+            index: 0
+        })
+    );
 }
