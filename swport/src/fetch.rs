@@ -438,7 +438,14 @@ pub fn file_name_of(url: &str) -> Option<&str> {
 pub fn sha256_file(path: &Path) -> Result<String, FetchError> {
     let mut f = std::fs::File::open(path).map_err(io_err(path))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut f, &mut hasher).map_err(io_err(path))?;
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
     Ok(hex::encode(hasher.finalize()))
 }
 
