@@ -22,8 +22,11 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 pub const LOCK_FILE: &str = "/tmp/pkg.lock";
 /// Packages smaller than this get only the final line of progress.
 const PROGRESS_MIN: u64 = 256 << 10;
-/// Write batching of file sinks.
-const WRITE_BUF: usize = 64 << 10;
+/// Write batching of file sinks: the package store's largest device request (256 KiB).
+const WRITE_BUF: usize = 256 << 10;
+/// The package store's block size: sinks write whole, aligned blocks until the last write, so
+/// the store never reads back and rewrites a partial block in the middle of a file.
+const STORE_BLOCK: u64 = 4096;
 
 /// `fsync(fd)`: make the file durable (on the store disk a commit of a new snapshot). `ENOSYS`
 /// (a kernel without the call) counts as success: there is nothing more the client can do.
@@ -222,32 +225,44 @@ pub struct Writer {
     file: File,
     path: String,
     buf: Vec<u8>,
+    /// File offset where `buf` starts.
+    pos: u64,
 }
 
 impl Writer {
-    fn flush(&mut self) -> Result<(), FsError> {
-        if !self.buf.is_empty() {
-            self.file
-                .write_all(&self.buf)
-                .map_err(|e| fs_err("write", &self.path, e))?;
-            self.buf.clear();
+    fn new(file: File, path: &str, pos: u64) -> Writer {
+        Writer {
+            file,
+            path: path.to_string(),
+            buf: Vec::with_capacity(WRITE_BUF + STORE_BLOCK as usize),
+            pos,
         }
+    }
+
+    /// Write the first `n` buffered bytes.
+    fn write_out(&mut self, n: usize) -> Result<(), FsError> {
+        self.file
+            .write_all(&self.buf[..n])
+            .map_err(|e| fs_err("write", &self.path, e))?;
+        self.buf.drain(..n);
+        self.pos += n as u64;
         Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), FsError> {
+        self.write_out(self.buf.len())
     }
 }
 
 impl Sink for Writer {
     fn write_all(&mut self, data: &[u8]) -> Result<(), FsError> {
-        if self.buf.len() + data.len() > WRITE_BUF {
-            self.flush()?;
-        }
-        if data.len() >= WRITE_BUF {
-            return self
-                .file
-                .write_all(data)
-                .map_err(|e| fs_err("write", &self.path, e));
-        }
         self.buf.extend_from_slice(data);
+        if self.buf.len() >= WRITE_BUF {
+            // Up to the last block boundary; the rest waits for more data (or `finish`).
+            let end = (self.pos + self.buf.len() as u64) / STORE_BLOCK * STORE_BLOCK;
+            let n = (end - self.pos) as usize;
+            self.write_out(n)?;
+        }
         Ok(())
     }
 
@@ -402,22 +417,19 @@ impl Platform for GuestPlatform {
         let real = self.map("create", path)?;
         let file = File::open_with(&real, O_WRONLY | O_CREAT | O_TRUNC, mode & 0o777)
             .map_err(|e| fs_err("create", path, e))?;
-        Ok(Writer {
-            file,
-            path: path.to_string(),
-            buf: Vec::new(),
-        })
+        Ok(Writer::new(file, path, 0))
     }
 
     fn append(&mut self, path: &str) -> Result<Writer, FsError> {
         let real = self.map("append", path)?;
         let file = File::open_with(&real, O_WRONLY | O_APPEND, 0)
             .map_err(|e| fs_err("append", path, e))?;
-        Ok(Writer {
-            file,
-            path: path.to_string(),
-            buf: Vec::new(),
-        })
+        let size = file
+            .stat()
+            .map_err(|e| fs_err("stat", path, e))?
+            .st_size
+            .max(0) as u64;
+        Ok(Writer::new(file, path, size))
     }
 
     fn symlink(&mut self, target: &str, path: &str) -> Result<(), FsError> {
