@@ -155,6 +155,8 @@ pub struct Store<D> {
     cursor: u64,
     /// Verified data blocks read ahead (every device write drops what it covers).
     cache: BlockCache,
+    /// Buffer of read-ahead requests (allocated on first use, kept: no zeroing per request).
+    scratch: Vec<u8>,
 }
 
 fn read_block<D: BlockDev>(dev: &mut D, block: u64, buf: &mut [u8]) -> Result<(), IoError> {
@@ -255,6 +257,7 @@ impl<D: BlockDev> Store<D> {
             dirty: true,
             cursor: 2,
             cache: BlockCache::new(),
+            scratch: Vec::new(),
         };
         s.commit()?;
         Ok(s)
@@ -310,6 +313,7 @@ impl<D: BlockDev> Store<D> {
             dirty: false,
             cursor: 2,
             cache: BlockCache::new(),
+            scratch: Vec::new(),
         };
         Ok((
             store,
@@ -558,8 +562,25 @@ impl<D: BlockDev> Store<D> {
                 }
             }
         }
-        let mut run = vec![0u8; refs.len() * BLOCK_SIZE];
-        read_block(&mut self.dev, u64::from(first.block), &mut run)?;
+        let mut run = core::mem::take(&mut self.scratch);
+        let need = refs.len() * BLOCK_SIZE;
+        if run.len() < need {
+            run.resize(need, 0);
+        }
+        let result = self.fill_cache(ino, index, &refs, &mut run[..need]);
+        self.scratch = run;
+        result
+    }
+
+    /// [`Store::read_ahead`]'s request and checks, into `run` (one block per entry of `refs`).
+    fn fill_cache(
+        &mut self,
+        ino: u64,
+        index: usize,
+        refs: &[BlockRef],
+        run: &mut [u8],
+    ) -> Result<(), Error> {
+        read_block(&mut self.dev, u64::from(refs[0].block), run)?;
         for (k, (r, data)) in refs.iter().zip(run.chunks(BLOCK_SIZE)).enumerate() {
             if crc32(data) != r.crc {
                 if k == 0 {
