@@ -14,7 +14,7 @@ const HELP: &str = "Usage: httpd [-p PORT] [-r ROOT] [-v]\n\
 Serve the files under ROOT (default /www) over HTTP/1.1 on PORT (default 8080): GET and HEAD,\n\
 index.html for directories, Content-Type from the file extension, 404 for missing files,\n\
 many concurrent clients. Stop it with Ctrl-C.\n\
-  -v  log each request on standard error\n\
+\x20 -v  log each request on standard error\n\
 Example: httpd -p 8080\n";
 
 /// Most clients served at once; more wait in the listen backlog.

@@ -18,55 +18,55 @@ packages are downloaded (resumably) and verified into a staging area, then one\n
 atomic rename makes the new generation current; a failure leaves the system as it was.\n\
 \n\
 Commands (pkg COMMAND --help shows examples):\n\
-  repo set URL [--root-key FILE]   use the repository at URL (pinned root key by default)\n\
-  repo show                        show the configured repository\n\
-  update [URL]                     fetch and verify the signed metadata (URL: repo set first)\n\
-  search TEXT                      search names and descriptions\n\
-  info NAME                        what the repository and the store know about NAME\n\
-  install NAME...                  install packages and their dependencies\n\
-  install FILE --key PUB           install a local .swpkg file signed by PUB\n\
-  list [--generations]             installed packages (and all generations)\n\
-  files NAME                       files of an installed package\n\
-  verify [NAME]                    check installed files against their signed manifests\n\
-  remove [--force] NAME...         remove packages\n\
-  upgrade                          upgrade every repository package\n\
-  rollback                         make the previous generation active again\n\
-  gc [--keep N]                    delete old generations and unused packages\n\
-  activate [--boot]                check the active generation and show it under /usr\n\
+\x20 repo set URL [--root-key FILE]   use the repository at URL (pinned root key by default)\n\
+\x20 repo show                        show the configured repository\n\
+\x20 update [URL]                     fetch and verify the signed metadata (URL: repo set first)\n\
+\x20 search TEXT                      search names and descriptions\n\
+\x20 info NAME                        what the repository and the store know about NAME\n\
+\x20 install NAME...                  install packages and their dependencies\n\
+\x20 install FILE --key PUB           install a local .swpkg file signed by PUB\n\
+\x20 list [--generations]             installed packages (and all generations)\n\
+\x20 files NAME                       files of an installed package\n\
+\x20 verify [NAME]                    check installed files against their signed manifests\n\
+\x20 remove [--force] NAME...         remove packages\n\
+\x20 upgrade                          upgrade every repository package\n\
+\x20 rollback                         make the previous generation active again\n\
+\x20 gc [--keep N]                    delete old generations and unused packages\n\
+\x20 activate [--boot]                check the active generation and show it under /usr\n\
 \n\
 Options:\n\
-  --root DIR       work on DIR as the system root (default /; e.g. a test tree in /tmp)\n\
-  -q, --quiet      print only results and errors, no progress\n\
-  --timeout SECS   HTTP connect/read timeout (default 30)\n\
+\x20 --root DIR       work on DIR as the system root (default /; e.g. a test tree in /tmp)\n\
+\x20 -q, --quiet      print only results and errors, no progress\n\
+\x20 --timeout SECS   HTTP connect/read timeout (default 30)\n\
 \n\
 Changing packages (install, remove, upgrade, rollback, gc, repo set, update, activate)\n\
 needs capPkgAdmin: log in as root. list, search, info, files and verify work for everybody.\n\
 Examples:\n\
-  pkg update http://10.0.2.2:8080/        # the seed repository, trusted via /etc/swos/repo-root.pub\n\
-  pkg search lua\n\
-  pkg install lua\n\
-  lua -v                                  # /usr/bin/lua\n";
+\x20 pkg update http://10.0.2.2:8080/        # the seed repository, trusted via /etc/swos/repo-root.pub\n\
+\x20 pkg search lua\n\
+\x20 pkg install lua\n\
+\x20 lua -v                                  # /usr/bin/lua\n";
 
 /// Per-command help: (command, text).
 const COMMAND_HELP: &[(&str, &str)] = &[
     ("repo", "Usage: pkg repo set URL [--root-key FILE | --trusted-root ROOT_JSON] [--package-key FILE]...\n\
-       pkg repo show\n\
+\x20      pkg repo show\n\
 Set the package repository. Its signed root metadata (URL/metadata/1.root.json) must be\n\
 signed by the root key: by default the system's pinned key /etc/swos/repo-root.pub, or\n\
 the key file given with --root-key (a repository's repo-root.pub). Cached metadata of a\n\
 previous repository is dropped. Run `pkg update` afterwards.\n\
 Examples:\n\
-  pkg repo set http://10.0.2.2:8080/\n\
-  pkg repo set http://repo.swiftos.test:8080/ --root-key /tmp/repo-root.pub\n\
-  pkg repo show\n"),
+\x20 pkg repo set http://10.0.2.2:8080/\n\
+\x20 pkg repo set http://repo.swiftos.test:8080/ --root-key /tmp/repo-root.pub\n\
+\x20 pkg repo show\n"),
     ("update", "Usage: pkg update [URL]\n\
 Download the repository's signed metadata (timestamp, snapshot, targets) and verify it\n\
 against the trusted root: expired, rolled-back, wrongly signed or foreign (other ABI or\n\
 architecture) metadata is refused and the previous metadata is kept. With URL, first\n\
 `pkg repo set URL` with the pinned root key.\n\
 Examples:\n\
-  pkg update\n\
-  pkg update http://10.0.2.2:8080/\n"),
+\x20 pkg update\n\
+\x20 pkg update http://10.0.2.2:8080/\n"),
     ("search", "Usage: pkg search TEXT\n\
 Search package names and descriptions (case-insensitive) in the repository index.\n\
 Example: pkg search compress\n"),
@@ -74,14 +74,14 @@ Example: pkg search compress\n"),
 Published versions, description, dependencies, download size and installed state.\n\
 Example: pkg info lua\n"),
     ("install", "Usage: pkg install NAME[@REQ]...\n\
-       pkg install FILE.swpkg --key PUB\n\
+\x20      pkg install FILE.swpkg --key PUB\n\
 Install packages from the repository with their dependencies, or one local package file\n\
 signed by the key in PUB (its dependencies must be installed). Downloads resume where an\n\
 interrupted one stopped. Installed programs appear under /usr at once.\n\
 Examples:\n\
-  pkg install lua\n\
-  pkg install 'lua@^5.4' zlib\n\
-  pkg install /tmp/hello-1.0.0.swpkg --key /tmp/dev.pub\n"),
+\x20 pkg install lua\n\
+\x20 pkg install 'lua@^5.4' zlib\n\
+\x20 pkg install /tmp/hello-1.0.0.swpkg --key /tmp/dev.pub\n"),
     ("list", "Usage: pkg list [--generations]\n\
 Installed packages of the active generation; --generations also lists every generation\n\
 (* marks the active one).\n\

@@ -12,7 +12,7 @@ swiftos_rt::entry!(main);
 const HELP: &str = "Usage: tcpecho [-p PORT] [-v]\n\
 Echo server: accept TCP connections on PORT (default 7) and send every byte back until the\n\
 client closes. Serves many clients at once. Stop it with Ctrl-C.\n\
-  -v  log connections on standard error\n\
+\x20 -v  log connections on standard error\n\
 Example: tcpecho -p 7\n";
 
 struct Client {

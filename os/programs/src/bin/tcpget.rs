@@ -13,9 +13,9 @@ const HELP: &str = "Usage: tcpget [-q] [-o FILE] [-t SECONDS] HOST[:PORT] [PATH]
 Fetch PATH (default /) from the HTTP server HOST (a name from /etc/resolv.conf's DNS or an\n\
 IPv4 address; PORT defaults to 80) with an HTTP/1.1 GET. Prints the status line on standard\n\
 error and the body on standard output. Redirects are reported, never followed.\n\
-  -o FILE     write the body to FILE instead\n\
-  -q          do not print the body; report its size and the transfer rate\n\
-  -t SECONDS  connect/read timeout (default 10)\n\
+\x20 -o FILE     write the body to FILE instead\n\
+\x20 -q          do not print the body; report its size and the transfer rate\n\
+\x20 -t SECONDS  connect/read timeout (default 10)\n\
 Exit status: 0 for a 2xx answer, 1 for any other status or error.\n\
 Example: tcpget repo.swiftos.test:8080 /index.html\n";
 

@@ -9,7 +9,7 @@ swiftos_rt::entry!(main);
 const HELP: &str = "Usage: udpecho [-p PORT] [-v]\n\
 Echo server: every UDP datagram received on PORT (default 7) is sent back to its sender.\n\
 Stop it with Ctrl-C.\n\
-  -v  log each datagram on standard error\n\
+\x20 -v  log each datagram on standard error\n\
 Example: udpecho -p 7\n";
 
 fn main(args: Vec<String>, _env: Vec<String>) -> i32 {
