@@ -79,11 +79,19 @@ impl LineDiscipline {
                 self.ready.extend(line.into_iter().map(Some));
                 self.ready.push_back(Some(b'\n'));
             }
-            0x7f | 0x08 if self.line.pop().is_some() => {
+            0x7f | 0x08 if !self.line.is_empty() => {
+                // One character, not one byte: a UTF-8 sequence goes as a whole (its
+                // continuation bytes are 0b10xx_xxxx).
+                while let Some(last) = self.line.pop() {
+                    if last & 0xc0 != 0x80 {
+                        break;
+                    }
+                }
                 echo.extend_from_slice(b"\x08 \x08");
             }
             0x15 => {
-                for _ in 0..self.line.len() {
+                let chars = self.line.iter().filter(|&&b| b & 0xc0 != 0x80).count();
+                for _ in 0..chars {
                     echo.extend_from_slice(b"\x08 \x08");
                 }
                 self.line.clear();
@@ -157,6 +165,29 @@ mod tests {
         assert_eq!(l.read(&mut buf), ReadResult::Data(6));
         assert_eq!(&buf[..6], b"ls -l\n");
         assert_eq!(l.read(&mut buf), ReadResult::Empty);
+    }
+
+    #[test]
+    fn backspace_and_ctrl_u_erase_whole_utf8_characters() {
+        let mut l = LineDiscipline::new();
+        // "echo Ωμ", Backspace: "μ" (2 bytes) goes, "Ω" stays intact.
+        let (echo, _) = feed(&mut l, "echo Ωμ\x7f\r".as_bytes());
+        assert!(echo.ends_with(b"\x08 \x08\n"));
+        assert_eq!(echo.iter().filter(|&&b| b == 0x08).count(), 2, "one column erased");
+        let mut buf = [0u8; 64];
+        let ReadResult::Data(n) = l.read(&mut buf) else {
+            panic!("no line")
+        };
+        assert_eq!(core::str::from_utf8(&buf[..n]), Ok("echo Ω\n"));
+        // Ctrl-U erases one column per character (a 4-byte emoji is one).
+        let (echo, _) = feed(&mut l, "a€😀\x15".as_bytes());
+        assert!(echo.ends_with(b"\x08 \x08\x08 \x08\x08 \x08"));
+        assert_eq!(echo.iter().filter(|&&b| b == 0x08).count(), 6, "3 characters, 3 columns");
+        let (_, _) = feed(&mut l, b"ok\r");
+        let ReadResult::Data(n) = l.read(&mut buf) else {
+            panic!("no line")
+        };
+        assert_eq!(&buf[..n], b"ok\n");
     }
 
     #[test]
