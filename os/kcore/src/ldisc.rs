@@ -173,7 +173,11 @@ mod tests {
         // "echo Ωμ", Backspace: "μ" (2 bytes) goes, "Ω" stays intact.
         let (echo, _) = feed(&mut l, "echo Ωμ\x7f\r".as_bytes());
         assert!(echo.ends_with(b"\x08 \x08\n"));
-        assert_eq!(echo.iter().filter(|&&b| b == 0x08).count(), 2, "one column erased");
+        assert_eq!(
+            echo.iter().filter(|&&b| b == 0x08).count(),
+            2,
+            "one column erased"
+        );
         let mut buf = [0u8; 64];
         let ReadResult::Data(n) = l.read(&mut buf) else {
             panic!("no line")
@@ -182,7 +186,11 @@ mod tests {
         // Ctrl-U erases one column per character (a 4-byte emoji is one).
         let (echo, _) = feed(&mut l, "a€😀\x15".as_bytes());
         assert!(echo.ends_with(b"\x08 \x08\x08 \x08\x08 \x08"));
-        assert_eq!(echo.iter().filter(|&&b| b == 0x08).count(), 6, "3 characters, 3 columns");
+        assert_eq!(
+            echo.iter().filter(|&&b| b == 0x08).count(),
+            6,
+            "3 characters, 3 columns"
+        );
         let (_, _) = feed(&mut l, b"ok\r");
         let ReadResult::Data(n) = l.read(&mut buf) else {
             panic!("no line")
