@@ -132,11 +132,13 @@ impl QemuConfig {
             c.args(["-device", "virtio-blk-device,drive=store"]);
         }
         if interactive {
+            // `reboot` restarts the machine (same kernel and disks), as it says.
             c.arg("-nographic");
         } else {
+            // A test's guest that reboots ends its QEMU: the test sees the exit.
             c.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
+            c.args(["-no-reboot"]);
         }
-        c.args(["-no-reboot"]);
         c.args(&self.extra);
         // Extra QEMU arguments for investigations, e.g. `-d in_asm,out_asm -D FILE` to map a
         // host `perf` profile of QEMU back to guest code (docs/PERFORMANCE.md).
