@@ -72,6 +72,39 @@ fn store_blank_disk_is_formatted_and_files_survive_a_power_cut() {
     assert_eq!(g.run("ls /pkg/data").unwrap().split_whitespace().count(), 2);
 }
 
+/// A full store refuses the write that does not fit ("No space left on device") and keeps
+/// room for commits: what is done afterwards (a new file, a delete) survives a power cut.
+#[test]
+fn store_full_refuses_writes_but_keeps_what_it_reported_done() {
+    let img = blank_store("full", 4);
+    let mut g = Guest::boot("store_full_1", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    let files = ["/bin/pkg"; 8].join(" ");
+    let (out, code) = g.run_status(&format!("cat {files} > /pkg/big")).unwrap();
+    assert_ne!(code, 0, "8 copies of /bin/pkg fit in a 4 MiB store? {out}");
+    assert!(out.contains("No space left on device"), "{out}");
+    g.run_ok("touch /pkg/after-full", Duration::from_secs(60));
+    g.run_ok("ls /pkg/after-full", Duration::from_secs(60));
+    g.kill().unwrap();
+    drop(g);
+
+    let mut g = Guest::boot("store_full_2", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    g.run_ok("ls /pkg/after-full", Duration::from_secs(60));
+    g.run_ok("rm /pkg/big", Duration::from_secs(60));
+    g.run_ok("echo fits-again > /pkg/small", Duration::from_secs(60));
+    g.kill().unwrap();
+    let log = g.transcript();
+    drop(g);
+    assert!(!log.contains("commit after close failed"), "{log}");
+
+    let mut g = Guest::boot("store_full_3", &with_store(&img)).unwrap();
+    g.login("root", "root").unwrap();
+    let ls = g.run("ls /pkg").unwrap();
+    assert!(!ls.contains("big"), "the delete was lost: {ls}");
+    assert_eq!(g.run("cat /pkg/small").unwrap(), "fits-again\n");
+}
+
 #[test]
 fn store_overlay_shows_layers_read_only_and_on_path() {
     let img = blank_store("overlay", 64);

@@ -157,6 +157,10 @@ pub struct Store<D> {
     cache: BlockCache,
     /// Buffer of read-ahead requests (allocated on first use, kept: no zeroing per request).
     scratch: Vec<u8>,
+    /// Blocks of the last committed metadata blob (sizes the space kept for the next commit).
+    meta_blocks: u64,
+    /// Free blocks, counted exactly at commits and when low, decremented per data block.
+    free_hint: u64,
 }
 
 fn read_block<D: BlockDev>(dev: &mut D, block: u64, buf: &mut [u8]) -> Result<(), IoError> {
@@ -258,6 +262,8 @@ impl<D: BlockDev> Store<D> {
             cursor: 2,
             cache: BlockCache::new(),
             scratch: Vec::new(),
+            meta_blocks: 1,
+            free_hint: 0,
         };
         s.commit()?;
         Ok(s)
@@ -314,6 +320,8 @@ impl<D: BlockDev> Store<D> {
             cursor: 2,
             cache: BlockCache::new(),
             scratch: Vec::new(),
+            meta_blocks: sb.blob_blocks().count() as u64,
+            free_hint: 0,
         };
         Ok((
             store,
@@ -374,6 +382,65 @@ impl<D: BlockDev> Store<D> {
 
     fn protected(&self, b: u64) -> bool {
         self.snap[0].get(b) || self.snap[1].get(b)
+    }
+
+    /// Free blocks (neither superblock slots nor referenced by the live tree or a snapshot).
+    fn free_blocks(&self) -> u64 {
+        let mut busy = 0u64;
+        for (i, ((u, a), b)) in self
+            .used
+            .0
+            .iter()
+            .zip(&self.snap[0].0)
+            .zip(&self.snap[1].0)
+            .enumerate()
+        {
+            let mut w = u | a | b;
+            if i == 0 {
+                w &= !0b11;
+            }
+            busy += u64::from(w.count_ones());
+        }
+        (self.block_count - 2).saturating_sub(busy)
+    }
+
+    /// Blocks file data may not take: room for the next commit's metadata blob (twice the last
+    /// one, as the tree may grow, plus slack), so a full store can always commit — a write
+    /// gets `NoSpace` instead of a commit failing later and losing what was reported done.
+    fn meta_reserve(&self) -> u64 {
+        2 * self.meta_blocks + 16
+    }
+
+    /// Blocks that only the older snapshot (the one the next commit replaces) still holds:
+    /// deleted or rewritten since, they come free with the next commit.
+    fn held_by_older_snapshot(&self) -> u64 {
+        let older = ((self.seq + 1) % 2) as usize;
+        self.snap[older]
+            .0
+            .iter()
+            .zip(&self.snap[1 - older].0)
+            .zip(&self.used.0)
+            .map(|((o, c), u)| u64::from((o & !(c | u)).count_ones()))
+            .sum()
+    }
+
+    /// A block for file data, keeping [`Store::meta_reserve`] free. When the store is short of
+    /// space but the older snapshot still holds blocks (say, of a file deleted just before), one
+    /// commit releases them: a delete makes room at once.
+    fn alloc_data(&mut self) -> Result<u32, Error> {
+        if self.free_hint <= self.meta_reserve() {
+            self.free_hint = self.free_blocks();
+            if self.free_hint <= self.meta_reserve() && self.held_by_older_snapshot() > 0 {
+                self.dirty = true;
+                self.commit()?;
+            }
+            if self.free_hint <= self.meta_reserve() {
+                return Err(Error::NoSpace);
+            }
+        }
+        let b = self.alloc()?;
+        self.free_hint -= 1;
+        Ok(b)
     }
 
     fn alloc(&mut self) -> Result<u32, Error> {
@@ -666,7 +733,7 @@ impl<D: BlockDev> Store<D> {
         let target = if old.block != 0 && !self.protected(u64::from(old.block)) {
             old.block
         } else {
-            let b = self.alloc()?;
+            let b = self.alloc_data()?;
             if old.block != 0 {
                 self.used.clear(u64::from(old.block));
             }
@@ -718,7 +785,7 @@ impl<D: BlockDev> Store<D> {
             if old.block != 0 && !self.protected(u64::from(old.block)) {
                 targets.push((old.block, false));
             } else {
-                match self.alloc() {
+                match self.alloc_data() {
                     Ok(b) => targets.push((b, true)),
                     Err(e) => {
                         release(self, &targets);
@@ -1122,6 +1189,8 @@ impl<D: BlockDev> Store<D> {
         self.snap[slot as usize] = m;
         self.seq = seq;
         self.dirty = false;
+        self.meta_blocks = nblocks;
+        self.free_hint = self.free_blocks();
         Ok(())
     }
 

@@ -156,6 +156,53 @@ fn out_of_space_is_an_error_not_a_panic() {
     assert_eq!(s.write(f, 0, &data, 0), Err(Error::NoSpace));
 }
 
+/// Filling the store stops file data short of the space the next commit needs: what a full
+/// store reports done (new names, deletions) still commits and survives a remount, and space
+/// comes back after a delete.
+#[test]
+fn a_full_store_still_commits() {
+    let mut s = Store::format(MemDev::new(MB), 0).unwrap();
+    let r = s.root();
+    let big = s.create(r, "big", 0o644, 0, 0, 0).unwrap();
+    let chunk = pattern(64 * 1024, 4);
+    let mut at = 0u64;
+    loop {
+        match s.write(big, at, &chunk, 0) {
+            Ok(n) => at += n as u64,
+            Err(Error::NoSpace) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(at >= 512 * 1024, "only {at} bytes fit in 1 MiB");
+    // Partial writes fill up the last blocks until only the reserve is left.
+    while s.write(big, at, b"x", 0).is_ok() {
+        at += 1;
+    }
+    s.commit().expect("commit of a full store");
+    for i in 0..20 {
+        s.create(r, &format!("empty-{i}"), 0o644, 0, 0, 0).unwrap();
+        s.commit().expect("a new name on a full store commits");
+    }
+    let (mut s, _) = Store::mount(s.into_device()).unwrap();
+    assert!(s.resolve("/empty-19").is_ok());
+    let r = s.root();
+    s.unlink(r, "big").unwrap();
+    s.commit().expect("a delete on a full store commits");
+    // The older snapshot still holds the deleted file's blocks; the write that needs them
+    // gets them (one more commit releases them).
+    let f = s.create(r, "again", 0o644, 0, 0, 0).unwrap();
+    s.write(f, 0, &pattern(512 * 1024, 5), 0)
+        .expect("space is back after the delete");
+    s.commit().unwrap();
+    let (mut s, _) = Store::mount(s.into_device()).unwrap();
+    assert!(s.resolve("/big").is_err());
+    let f = s.resolve("/again").unwrap();
+    let mut buf = vec![0u8; 512 * 1024];
+    assert_eq!(s.read(f, 0, &mut buf).unwrap(), buf.len());
+    assert_eq!(buf, pattern(512 * 1024, 5));
+    assert!(s.check().unwrap().is_empty());
+}
+
 #[test]
 fn blank_disk_and_tiny_disk() {
     assert!(matches!(Store::mount(MemDev::new(MB)), Err(Error::Blank)));

@@ -62,6 +62,8 @@ pub struct StoreState {
     log: fn(&str),
     /// Mount point, for paths in damage reports.
     at: String,
+    /// A commit after close failed and was reported; reported again only once one works.
+    commit_failing: bool,
 }
 
 /// The store shared by the `/pkg` mount, the `/usr` overlay and the kernel.
@@ -83,6 +85,7 @@ pub fn share(
         clock,
         log,
         at: String::from(at.trim_end_matches('/')),
+        commit_failing: false,
     }))
 }
 
@@ -247,9 +250,21 @@ impl FileSystem for StoreFs {
         let mut s = self.shared.lock();
         s.store.release(ino);
         if s.store.is_dirty() && !s.store.is_open(ino) {
-            if let Err(e) = s.store.commit() {
-                let msg = alloc::format!("package store: commit after close failed: {e}");
-                (s.log)(&msg);
+            match s.store.commit() {
+                Err(e) if !s.commit_failing => {
+                    s.commit_failing = true;
+                    let msg = alloc::format!(
+                        "package store: commit after close failed: {e}; changes since the last \
+                         commit are not on the disk yet (reported once until a commit works)"
+                    );
+                    (s.log)(&msg);
+                }
+                Err(_) => {}
+                Ok(()) if s.commit_failing => {
+                    s.commit_failing = false;
+                    (s.log)("package store: commits work again; pending changes are on the disk");
+                }
+                Ok(()) => {}
             }
         }
     }
