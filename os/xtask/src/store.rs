@@ -75,6 +75,18 @@ pub fn preseed(out: &Path, packages: &[String], size: &str, guest_repo_port: u16
             "pkg install (host, preseeding)",
         )?;
     }
+    // The metadata just verified against the seed's root: `repo set` below forgets it (another
+    // address could be another repository), but it is the same repository under its DNS name,
+    // so it is put back and `pkg search`/`pkg info` work in the guest before any `pkg update`.
+    let metadata_dir = scratch.join("pkg/etc/metadata");
+    let mut verified = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&metadata_dir) {
+        for e in entries.flatten() {
+            if e.path().is_file() {
+                verified.push((e.file_name(), std::fs::read(e.path())?));
+            }
+        }
+    }
     // What the guest will use: the DNS name of the seed repository, the same trusted root.
     let guest_url = format!("http://repo.swiftos.test:{guest_repo_port}/");
     check(
@@ -85,6 +97,12 @@ pub fn preseed(out: &Path, packages: &[String], size: &str, guest_repo_port: u16
             .arg(&root_pub),
         "pkg repo set (host, guest URL)",
     )?;
+    for (name, bytes) in verified {
+        let path = metadata_dir.join(&name);
+        if !path.exists() {
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
