@@ -107,6 +107,44 @@ pub struct Activation {
     pub overlay: Overlay,
 }
 
+/// The generation the commands work from: the one `current` names, or, when that one is
+/// damaged, the one in use instead (the one `pkg activate` falls back to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InUse {
+    /// The generation in use.
+    pub generation: Generation,
+    /// Set when this is not the generation `current` names.
+    pub recorded: Option<Recorded>,
+}
+
+/// The generation `current` names when it is not the one in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// Its number (`None` when the pointer itself is unreadable).
+    pub number: Option<u64>,
+    /// Its packages (`name version`), when its file could be read.
+    pub packages: Vec<String>,
+    /// Why it is not used.
+    pub problem: String,
+}
+
+/// One line saying a stored package is damaged and what happens now (`then`).
+pub fn damaged_line(name: &str, version: &Version, problems: &[String], then: &str) -> String {
+    let first = problems.first().map(String::as_str).unwrap_or("");
+    let more = match problems.len() {
+        0 | 1 => String::new(),
+        n => format!(" and {} more problem(s)", n - 1),
+    };
+    format!("{name} {version} in the store is damaged ({first}{more}): {then}")
+}
+
+fn names(g: &Generation) -> Vec<String> {
+    g.packages
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect()
+}
+
 /// The package client over a platform.
 pub struct Pkg<P: Platform> {
     /// The platform.
@@ -191,6 +229,44 @@ impl<P: Platform> Pkg<P> {
                 None
             }
         };
+        let mut rejected = Vec::new();
+        let g = self.usable(current, &mut problems, &mut rejected);
+        // Remember a fallback so the other commands describe (and start from) the generation
+        // in use; only with the store lock (taken above), never racing a transaction.
+        if self.lock().is_ok() {
+            match current {
+                Some(c) if c != g.generation => {
+                    if let Err(e) = self.store().set_fallback(c, g.generation) {
+                        self.p.say(&format!(
+                            "pkg activate: cannot record the fallback in {}: {e}",
+                            layout::FALLBACK
+                        ));
+                    }
+                }
+                _ => self.store().clear_fallback(),
+            }
+        }
+        let overlay = self.publish(&g);
+        Ok(Activation {
+            current,
+            used: g.generation,
+            problems,
+            rejected,
+            roots: payload_roots(&g),
+            packages: names(&g),
+            overlay,
+        })
+    }
+
+    /// The newest generation at or before `current` (every generation when `None`) that reads
+    /// and verifies; generation 0 (empty) when none does. Problems and rejected numbers are
+    /// appended.
+    fn usable(
+        &mut self,
+        current: Option<u64>,
+        problems: &mut Vec<String>,
+        rejected: &mut Vec<u64>,
+    ) -> Generation {
         let mut candidates: Vec<u64> = match self.store().generation_numbers() {
             Ok(v) => v,
             Err(e) => {
@@ -203,11 +279,10 @@ impl<P: Platform> Pkg<P> {
         if let Some(c) = current {
             candidates.insert(0, c);
         }
-        if candidates.last() != Some(&0) {
-            candidates.push(0);
-        }
-        let mut rejected = Vec::new();
         for n in candidates {
+            if n == 0 {
+                break;
+            }
             let g = match self.store().generation(n) {
                 Ok(g) => g,
                 Err(e) => {
@@ -225,23 +300,54 @@ impl<P: Platform> Pkg<P> {
                 rejected.push(n);
                 continue;
             }
-            let overlay = self.publish(&g);
-            return Ok(Activation {
-                current,
-                used: n,
-                problems,
-                rejected,
-                roots: payload_roots(&g),
-                packages: g
-                    .packages
-                    .iter()
-                    .map(|p| format!("{} {}", p.name, p.version))
-                    .collect(),
-                overlay,
-            });
+            return g;
         }
-        // Unreachable in practice: generation 0 is empty and always verifies.
-        Err(Error::Usage(String::from("no usable generation")))
+        // Generation 0 is empty and always intact.
+        Generation::empty()
+    }
+
+    /// The generation the commands work from (see [`InUse`]): the one `current` names unless
+    /// `pkg activate` fell back from it, or it (or the pointer) cannot be read; then the newest
+    /// older one that is intact.
+    pub fn in_use(&mut self) -> Result<InUse> {
+        let (number, problem) = match self.store().current_number() {
+            Ok(n) => match self.store().generation(n) {
+                Ok(g) => {
+                    if let Some((c, used)) = self.store().fallback() {
+                        if c == n {
+                            if let Ok(u) = self.store().generation(used) {
+                                return Ok(InUse {
+                                    generation: u,
+                                    recorded: Some(Recorded {
+                                        number: Some(n),
+                                        packages: names(&g),
+                                        problem: String::from(
+                                            "`pkg activate` found it damaged; `pkg verify` shows why",
+                                        ),
+                                    }),
+                                });
+                            }
+                        }
+                    }
+                    return Ok(InUse {
+                        generation: g,
+                        recorded: None,
+                    });
+                }
+                Err(e) => (Some(n), e.to_string()),
+            },
+            Err(e) => (None, e.to_string()),
+        };
+        let (mut problems, mut rejected) = (Vec::new(), Vec::new());
+        let g = self.usable(number, &mut problems, &mut rejected);
+        Ok(InUse {
+            generation: g,
+            recorded: Some(Recorded {
+                number,
+                packages: Vec::new(),
+                problem,
+            }),
+        })
     }
 
     /// The system's pinned repository root key ([`layout::PINNED_ROOT_KEY`]).
@@ -359,7 +465,7 @@ impl<P: Platform> Pkg<P> {
     /// `pkg search TEXT`.
     pub fn search(&mut self, text: &str) -> Result<Vec<Hit>> {
         let (_, index) = repo::cached_index(&mut self.p)?;
-        let g = self.store().current()?;
+        let g = self.in_use()?.generation;
         let hits: Vec<Hit> = index
             .search(text)
             .into_iter()
@@ -375,7 +481,7 @@ impl<P: Platform> Pkg<P> {
 
     /// `pkg info NAME`: repository facts (when available) and the installed record.
     pub fn info(&mut self, name: &str) -> Result<Info> {
-        let installed = self.store().current()?.get(name).cloned();
+        let installed = self.in_use()?.generation.get(name).cloned();
         let index = match repo::cached_index(&mut self.p) {
             Ok((_, i)) => Some(i),
             Err(Error::NoRepo | Error::NotUpdated) if installed.is_some() => None,
@@ -424,9 +530,9 @@ impl<P: Platform> Pkg<P> {
 
     // ---- queries on the store ---------------------------------------------------------
 
-    /// `pkg list`: the active generation.
+    /// `pkg list`: the generation in use (see [`Pkg::in_use`] for the whole story).
     pub fn list(&mut self) -> Result<Generation> {
-        self.store().current()
+        Ok(self.in_use()?.generation)
     }
 
     /// All generations (number, parent, reason, package count), oldest first.
@@ -439,7 +545,7 @@ impl<P: Platform> Pkg<P> {
 
     /// `pkg files NAME`: the entries of an installed package, from its verified manifest.
     pub fn files(&mut self, name: &str) -> Result<(String, Vec<Entry>)> {
-        let g = self.store().current()?;
+        let g = self.in_use()?.generation;
         let i = g.get(name).ok_or_else(|| Error::UnknownPackage {
             name: name.into(),
             where_: "installed",
@@ -455,7 +561,21 @@ impl<P: Platform> Pkg<P> {
     /// `pkg verify [NAME]`: re-check installed files against their verified manifests (kind,
     /// size, sha256, symlink target). Returns one line per problem; empty means intact.
     pub fn verify(&mut self, name: Option<&str>) -> Result<Vec<String>> {
-        let g = self.store().current()?;
+        let g = match self.store().current() {
+            Ok(g) => g,
+            Err(e) => {
+                // The recorded generation is unreadable: that is the first problem; the
+                // generation in use is checked too.
+                let u = self.in_use()?;
+                let mut problems = alloc::vec![format!(
+                    "{e} (the generation {} names; generation {} is in use)",
+                    layout::CURRENT,
+                    u.generation.generation
+                )];
+                problems.extend(self.verify_generation(&u.generation, name)?);
+                return Ok(problems);
+            }
+        };
         if let Some(n) = name {
             if g.get(n).is_none() {
                 return Err(Error::UnknownPackage {
@@ -469,37 +589,48 @@ impl<P: Platform> Pkg<P> {
 
     /// Check the packages of `g` (or only `name`) against their manifests; one line per problem.
     pub fn verify_generation(&mut self, g: &Generation, name: Option<&str>) -> Result<Vec<String>> {
-        use crate::platform::{NodeKind, Source};
-        use sha2::Digest;
         let mut problems = Vec::new();
-        let mut buf = alloc::vec![0u8; 64 << 10];
         for p in g
             .packages
             .iter()
             .filter(|p| name.is_none_or(|n| n == p.name))
         {
-            if !self.store().has(&p.store)? {
-                problems.push(format!(
-                    "{} {}: {} is missing from the store",
-                    p.name,
-                    p.version,
-                    layout::store_dir(&p.store)
-                ));
-                continue;
-            }
             let who = format!("{} {}", p.name, p.version);
-            let m = match self.store().manifest(&p.store) {
+            for problem in self.check_store(&p.store)? {
+                problems.push(format!("{who}: {problem}"));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Check one store directory against its manifest (every entry present, of the right kind,
+    /// files of the right size and sha256, symlinks pointing where they should). One line per
+    /// problem, without the package name; empty means intact.
+    pub fn check_store(&mut self, id: &str) -> Result<Vec<String>> {
+        use crate::platform::{NodeKind, Source};
+        use sha2::Digest;
+        let mut problems = Vec::new();
+        let mut buf = alloc::vec![0u8; 64 << 10];
+        {
+            if !self.store().has(id)? {
+                problems.push(format!(
+                    "{} is missing from the store",
+                    layout::store_dir(id)
+                ));
+                return Ok(problems);
+            }
+            let m = match self.store().manifest(id) {
                 Ok(m) => m,
                 Err(e) => {
-                    problems.push(format!("{who}: {e}"));
-                    continue;
+                    problems.push(format!("{e}"));
+                    return Ok(problems);
                 }
             };
-            let base = layout::join(&layout::store_dir(&p.store), store::PAYLOAD_DIR);
+            let base = layout::join(&layout::store_dir(id), store::PAYLOAD_DIR);
             // The overlay layers this directory, even for a package without files.
             if self.p.metadata(&base)?.map(|m| m.kind) != Some(NodeKind::Dir) {
-                problems.push(format!("{who}: its payload directory {base} is missing"));
-                continue;
+                problems.push(format!("its payload directory {base} is missing"));
+                return Ok(problems);
             }
             for e in &m.files {
                 let path = layout::join(&base, &e.path);
@@ -511,19 +642,19 @@ impl<P: Platform> Pkg<P> {
                 let meta = match self.p.metadata(&path)? {
                     Some(meta) => meta,
                     None => {
-                        problems.push(format!("{who}: /{} is missing", e.path));
+                        problems.push(format!("/{} is missing", e.path));
                         continue;
                     }
                 };
                 if meta.kind != want {
-                    problems.push(format!("{who}: /{} is not a {}", e.path, e.kind.as_str()));
+                    problems.push(format!("/{} is not a {}", e.path, e.kind.as_str()));
                     continue;
                 }
                 match e.kind {
                     swpkg_core::EntryKind::File => {
                         if meta.size != e.size {
                             problems.push(format!(
-                                "{who}: /{} is {} bytes, expected {}",
+                                "/{} is {} bytes, expected {}",
                                 e.path, meta.size, e.size
                             ));
                             continue;
@@ -532,7 +663,7 @@ impl<P: Platform> Pkg<P> {
                         let mut f = match self.p.open(&path) {
                             Ok(f) => f,
                             Err(err) => {
-                                problems.push(format!("{who}: /{}: {err}", e.path));
+                                problems.push(format!("/{}: {err}", e.path));
                                 continue;
                             }
                         };
@@ -548,19 +679,18 @@ impl<P: Platform> Pkg<P> {
                             }
                         }
                         if let Some(err) = failed {
-                            problems.push(format!("{who}: /{} cannot be read: {err}", e.path));
+                            problems.push(format!("/{} cannot be read: {err}", e.path));
                             continue;
                         }
                         let got = swpkg_core::Sha256(h.finalize().into());
                         if Some(got) != e.sha256 {
-                            problems
-                                .push(format!("{who}: /{} content changed (sha256 {got})", e.path));
+                            problems.push(format!("/{} content changed (sha256 {got})", e.path));
                         }
                     }
                     swpkg_core::EntryKind::Symlink => {
                         let t = self.p.read_link(&path)?;
                         if Some(t.as_str()) != e.link.as_deref() {
-                            problems.push(format!("{who}: /{} points to {t}", e.path));
+                            problems.push(format!("/{} points to {t}", e.path));
                         }
                     }
                     swpkg_core::EntryKind::Dir => {}
@@ -580,7 +710,7 @@ impl<P: Platform> Pkg<P> {
     ) -> Result<Change> {
         self.lock()?;
         self.store().recover()?;
-        let old = self.store().current()?;
+        let old = self.start_from()?;
         let mut tx = Transaction::new();
         let result = body(self, &mut tx, &old).and_then(|next| match next {
             None => Ok(None),
@@ -616,6 +746,16 @@ impl<P: Platform> Pkg<P> {
                 Err(e)
             }
         }
+    }
+
+    /// The generation a mutating command starts from ([`Pkg::in_use`]), saying so when it is
+    /// not the one `current` names (the command's commit repairs `current`).
+    fn start_from(&mut self) -> Result<Generation> {
+        let u = self.in_use()?;
+        if let Some(note) = crate::report::in_use_note(&u) {
+            self.p.say(&note);
+        }
+        Ok(u.generation)
     }
 
     fn next_generation(
@@ -661,6 +801,12 @@ impl<P: Platform> Pkg<P> {
             let staged = Store::new(&mut me.p).stage(&file, &key, true)?;
             let m = staged.manifest.clone();
             tx.staged.push(staged);
+            // A copy of the same id already in the store is used only if it is intact.
+            let damaged = if Store::new(&mut me.p).has(&m.id())? {
+                Some(me.check_store(&m.id())?).filter(|p| !p.is_empty())
+            } else {
+                None
+            };
             let mut pkgs: Vec<Installed> = old
                 .packages
                 .iter()
@@ -677,13 +823,21 @@ impl<P: Platform> Pkg<P> {
                 }
             }
             if let Some(same) = old.get(&m.name) {
-                if same.version == m.version
-                    && same.origin == "file"
-                    && store::Store::new(&mut me.p).has(&m.id())?
-                {
+                // Exactly this version, from the repository or a file: nothing to do (and the
+                // record, with its origin, stays as it is).
+                if same.version == m.version && damaged.is_none() && same.store == m.id() {
                     me.p.say(&format!("{} {} is already installed", m.name, m.version));
                     return Ok(None);
                 }
+            }
+            if let Some(problems) = damaged {
+                me.p.say(&damaged_line(
+                    &m.name,
+                    &m.version,
+                    &problems,
+                    &format!("installing it again from {}", store::file_name(&file)),
+                ));
+                tx.replace.push(m.id());
             }
             pkgs.push(store::installed_from(&m, true, "file"));
             let next =
@@ -775,10 +929,24 @@ impl<P: Platform> Pkg<P> {
             .map_err(|e| Error::Resolve(e.to_string()))?;
         let root = cached_root(&mut self.p)?;
         let mut pkgs: Vec<Installed> = Vec::new();
+        // Installed packages whose damaged store copy was fetched again.
+        let mut repaired = false;
         for (name, version) in &resolution.packages {
             let explicit = requested.contains(name) || old.get(name).is_some_and(|p| p.explicit);
-            if let Some(cur) = old.get(name) {
-                if &cur.version == version && cur.origin == "repo" {
+            let id = layout::store_id(name, version);
+            // A store directory is reused only if it is intact; a package already installed is
+            // checked when it is named on the command line (`pkg install lua` repairs lua).
+            let kept = old
+                .get(name)
+                .filter(|cur| &cur.version == version && cur.origin == "repo");
+            let check = kept.is_none() || requested.contains(name);
+            let problems = if check && Store::new(&mut self.p).has(&id)? {
+                self.check_store(&id)?
+            } else {
+                Vec::new()
+            };
+            if let Some(cur) = kept {
+                if problems.is_empty() {
                     let mut keep = cur.clone();
                     keep.explicit = explicit;
                     pkgs.push(keep);
@@ -790,10 +958,16 @@ impl<P: Platform> Pkg<P> {
                     "resolver chose {name} {version}, which is not published"
                 ))
             })?;
-            let id = layout::store_id(name, version);
-            let manifest = if Store::new(&mut self.p).has(&id)? {
+            let reuse = problems.is_empty() && Store::new(&mut self.p).has(&id)?;
+            let manifest = if reuse {
                 Store::new(&mut self.p).manifest(&id)?
             } else {
+                if !problems.is_empty() {
+                    self.p
+                        .say(&damaged_line(name, version, &problems, "fetching it again"));
+                    tx.replace.push(id.clone());
+                    repaired = true;
+                }
                 let staged = self.fetch_and_stage(&config, &root, &targets, pkg, &keys, tx)?;
                 let m = staged.manifest.clone();
                 tx.staged.push(staged);
@@ -816,7 +990,7 @@ impl<P: Platform> Pkg<P> {
                 pkgs.iter()
                     .any(|q| q.name == p.name && q.explicit == p.explicit)
             });
-        if unchanged {
+        if unchanged && !repaired {
             self.p
                 .say("nothing to do: the requested packages are installed and up to date");
             return Ok(None);
@@ -954,9 +1128,17 @@ impl<P: Platform> Pkg<P> {
     pub fn gc(&mut self, keep: usize) -> Result<(usize, usize)> {
         self.lock()?;
         self.store().recover()?;
-        let cur = self.store().current()?;
+        let u = self.in_use()?;
+        let cur = u.generation;
         let mut kept: BTreeSet<u64> = BTreeSet::new();
         kept.insert(cur.generation);
+        // A damaged generation `current` still names is kept too, if its file reads (`pkg
+        // verify` reports on it; the next commit moves `current` away from it).
+        if let Some(n) = u.recorded.and_then(|r| r.number) {
+            if self.store().generation(n).is_ok() {
+                kept.insert(n);
+            }
+        }
         let mut at = cur.parent;
         while at != 0 && kept.len() <= keep {
             kept.insert(at);
@@ -995,7 +1177,7 @@ impl<P: Platform> Pkg<P> {
     pub fn rollback(&mut self) -> Result<Change> {
         self.lock()?;
         self.store().recover()?;
-        let old = self.store().current()?;
+        let old = self.start_from()?;
         if old.generation == 0 {
             return Err(Error::NoPrevious(0));
         }
@@ -1018,6 +1200,19 @@ impl<P: Platform> Pkg<P> {
                     prev.generation, p.store
                 )));
             }
+        }
+        // Never switch to a generation whose files are damaged.
+        let problems = self.verify_generation(&prev, None)?;
+        if let Some(first) = problems.first() {
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" and {} more problem(s)", n - 1),
+            };
+            return Err(Error::Damaged(format!(
+                "cannot roll back to generation {}: it is damaged ({first}{more}); `pkg install` \
+                 of that version fetches a damaged package again",
+                prev.generation
+            )));
         }
         self.store().point_current(prev.generation)?;
         let (added, removed) = diff(&old, &prev);
@@ -1149,7 +1344,13 @@ mod tests {
         for g in gens {
             p.put(&layout::generation_file(g.generation), &g.to_bytes());
             for i in &g.packages {
-                p.put(&format!("/pkg/store/{}/manifest.json", i.store), b"{}");
+                let file = format!("bin/{}", i.name);
+                store_package(
+                    &mut p,
+                    &i.name,
+                    &i.version.to_string(),
+                    &[(file.as_str(), i.store.as_bytes())],
+                );
             }
         }
         p.put(layout::CURRENT, &current_bytes(current));
@@ -1356,9 +1557,22 @@ mod tests {
             pkg.p.overlays,
             alloc::vec![alloc::vec![String::from("/pkg/store/lua-5.4.6/root")]]
         );
-        // Nothing deleted, `current` unchanged.
-        assert_eq!(*pkg.p.tree.borrow(), before);
-        assert_eq!(pkg.list().unwrap().generation, 3);
+        // Nothing deleted, `current` unchanged; the fallback is recorded, and the other
+        // commands describe (and start from) the generation in use.
+        let mut after = pkg.p.tree.borrow().clone();
+        assert_eq!(
+            after.remove(layout::FALLBACK),
+            Some(crate::mem::Node::File(0o644, b"3 2\n".to_vec()))
+        );
+        assert_eq!(after, before);
+        assert_eq!(pkg.list().unwrap().generation, 2);
+        let u = pkg.in_use().unwrap();
+        assert_eq!(u.recorded.as_ref().and_then(|r| r.number), Some(3));
+        let note = crate::report::in_use_note(&u).unwrap();
+        assert!(
+            note.starts_with("note: /pkg/current names generation 3 (lua 5.4.6, zed 1.0.0), which is damaged (`pkg activate` found it damaged; `pkg verify` shows why); generation 2 (1 package(s)) is in use"),
+            "{note}"
+        );
         let text = crate::report::activation(&a, true).join("\n");
         assert!(
             text.contains("damaged: generation 3: zed 1.0.0: /bin/zed content changed"),
@@ -1451,6 +1665,133 @@ mod tests {
         let a = pkg.activate().unwrap();
         assert_eq!((a.current, a.used, a.roots.len()), (Some(0), 0, 0));
         assert_eq!(pkg.p.overlays, alloc::vec![Vec::<String>::new()]);
+    }
+
+    #[test]
+    fn a_missing_current_generation_does_not_block_commands() {
+        // `current` names generation 5, whose file is gone (generations 1-3 exist).
+        let mut p = three_generations();
+        p.put(layout::CURRENT, b"5\n");
+        let mut pkg = Pkg::new(p);
+        let before = pkg.p.tree.borrow().clone();
+        // list works and describes generation 3, the newest intact one.
+        assert_eq!(pkg.list().unwrap().generation, 3);
+        let u = pkg.in_use().unwrap();
+        let note = crate::report::in_use_note(&u).unwrap();
+        assert!(
+            note.starts_with("note: /pkg/current names generation 5, which is damaged (")
+                && note.contains("/pkg/generations/5.json")
+                && note.contains("generation 3 (2 package(s)) is in use"),
+            "{note}"
+        );
+        assert_eq!(pkg.files("zed").unwrap().0, "/pkg/store/zed-1.0.0/root");
+        assert_eq!(*pkg.p.tree.borrow(), before, "queries changed the tree");
+        // activate falls back to 3 and names it correctly.
+        let a = pkg.activate().unwrap();
+        assert_eq!((a.current, a.used), (Some(5), 3));
+        // A rollback starts from generation 3 too (to its parent 2) and repairs `current`.
+        let c = pkg.rollback().unwrap();
+        assert_eq!((c.from, c.to), (3, 2));
+        assert_eq!(pkg.store().current_number().unwrap(), 2);
+        assert!(pkg.store().fallback().is_none());
+        // A removal after the pointer broke again: from the newest intact generation below 5
+        // (3, not the 2 that was last current), as generation 6.
+        pkg.p.put(layout::CURRENT, b"5\n");
+        let c = pkg.remove(&["lua".into()], false).unwrap();
+        assert_eq!((c.from, c.to), (3, 6));
+        assert!(
+            pkg.p
+                .said
+                .iter()
+                .any(|l| l.starts_with("note: /pkg/current names generation 5")),
+            "{:?}",
+            pkg.p.said
+        );
+        assert_eq!(pkg.store().current_number().unwrap(), 6);
+        assert!(pkg.in_use().unwrap().recorded.is_none());
+        // `pkg verify` names the damaged generation and checks the one in use (generations
+        // newer than the one `current` names are not candidates, as for `pkg activate`).
+        pkg.p.put(layout::CURRENT, b"5\n");
+        let problems = pkg.verify(None).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("/pkg/generations/5.json")
+                && problems[0].contains("generation 3 is in use"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn commands_start_from_the_generation_activate_fell_back_to() {
+        let p = three_generations();
+        p.tree
+            .borrow_mut()
+            .remove("/pkg/store/zed-1.0.0/root/bin/zed");
+        let mut pkg = Pkg::new(p);
+        let a = pkg.activate().unwrap();
+        assert_eq!((a.current, a.used), (Some(3), 2));
+        // list, files, info describe generation 2 (zed is not visible).
+        assert!(pkg.list().unwrap().get("zed").is_none());
+        assert!(matches!(
+            pkg.files("zed"),
+            Err(Error::UnknownPackage { .. })
+        ));
+        assert!(pkg.info("zed").is_err());
+        // The next commit starts from 2 and ends the fallback.
+        let c = pkg.remove(&["lua".into()], false).unwrap();
+        assert_eq!(
+            (c.from, c.to, c.removed),
+            (2, 4, alloc::vec![String::from("lua 5.4.6")])
+        );
+        assert!(pkg.p.metadata(layout::FALLBACK).unwrap().is_none());
+        assert_eq!(pkg.in_use().unwrap().recorded, None);
+        // A stale record (naming another `current`) is ignored.
+        pkg.p.put(layout::FALLBACK, b"3 2\n");
+        assert_eq!(pkg.list().unwrap().generation, 4);
+    }
+
+    #[test]
+    fn rollback_refuses_a_damaged_generation() {
+        let mut pkg = Pkg::new(three_generations());
+        pkg.remove(&["zed".into()], false).unwrap();
+        pkg.p
+            .tree
+            .borrow_mut()
+            .remove("/pkg/store/zed-1.0.0/root/bin/zed");
+        let before = pkg.p.tree.borrow().clone();
+        match pkg.rollback() {
+            Err(e @ Error::Damaged(_)) => {
+                let m = crate::report::failure(&e);
+                assert_eq!(
+                    m,
+                    "cannot roll back to generation 3: it is damaged (zed 1.0.0: /bin/zed is missing); `pkg install` \
+                     of that version fetches a damaged package again; nothing was changed"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(*pkg.p.tree.borrow(), before);
+        assert_eq!(pkg.list().unwrap().generation, 4);
+    }
+
+    #[test]
+    fn activation_text_of_an_empty_generation() {
+        let a = Activation {
+            current: Some(5),
+            used: 4,
+            problems: alloc::vec![String::from("generation 5: gone")],
+            rejected: alloc::vec![5],
+            roots: Vec::new(),
+            packages: Vec::new(),
+            overlay: Overlay::Unsupported,
+        };
+        let text = crate::report::activation(&a, false).join("\n");
+        assert!(
+            text.contains(
+                "falling back: now active: generation 4 (no packages). Nothing was deleted"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

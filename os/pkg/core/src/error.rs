@@ -126,6 +126,9 @@ pub enum Error {
     /// Rollback without a previous generation.
     #[error("generation {0} has no previous generation to return to")]
     NoPrevious(u64),
+    /// A store directory a command needs is damaged (the message names the file).
+    #[error("{0}")]
+    Damaged(String),
     /// A usage error (bad argument value).
     #[error("{0}")]
     Usage(String),

@@ -10,6 +10,8 @@
 //!     root/...                       the payload tree
 //! /pkg/generations/<N>.json          generation N: the set of installed packages
 //! /pkg/current                       the active generation number (replaced by atomic rename)
+//! /pkg/fallback                      written by `pkg activate` when `current` is damaged:
+//!                                    "<current> <generation in use>" (removed on the next commit)
 //! /pkg/staging/                      work area of an install in progress (empty when idle)
 //! /pkg/cache/<file>.swpkg.part       resumable downloads
 //! /etc/swos/repo-root.pub            (read only) the pinned root key of the default repository
@@ -37,6 +39,9 @@ pub const GENERATIONS: &str = "/pkg/generations";
 pub const CURRENT: &str = "/pkg/current";
 /// Temporary name of the pointer before its atomic rename.
 pub const CURRENT_NEW: &str = "/pkg/current.new";
+/// Written by `pkg activate` when the generation `current` names is damaged and an older one
+/// is shown instead: `<current> <in use>\n`. Removed whenever `current` moves.
+pub const FALLBACK: &str = "/pkg/fallback";
 /// Staging area.
 pub const STAGING: &str = "/pkg/staging";
 /// Download cache (resumable `.part` files).
@@ -93,6 +98,7 @@ mod tests {
             GENERATIONS,
             CURRENT,
             CURRENT_NEW,
+            FALLBACK,
             STAGING,
             CACHE,
         ] {

@@ -26,7 +26,7 @@ pub mod repo;
 pub mod report;
 pub mod store;
 
-pub use client::{Activation, Change, Hit, Info, Overlay, Pkg, TrustedRoot};
+pub use client::{Activation, Change, Hit, InUse, Info, Overlay, Pkg, Recorded, TrustedRoot};
 pub use error::{Error, Result};
 pub use generation::{Generation, Installed};
 pub use platform::{

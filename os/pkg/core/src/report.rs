@@ -1,7 +1,7 @@
 //! The text the `pkg` commands print, written once so the host `pkg --root DIR` and the in-OS
 //! `/bin/pkg` show the same lines for the same results.
 
-use crate::client::{Activation, Change, Hit, Info, Overlay};
+use crate::client::{Activation, Change, Hit, InUse, Info, Overlay};
 use crate::error::Error;
 use crate::generation::Generation;
 use crate::repo::RepoConfig;
@@ -119,6 +119,36 @@ pub fn list(g: &Generation, all: Option<&[Generation]>) -> Vec<String> {
     out
 }
 
+/// The note `pkg list`, `pkg files` and the mutating commands print when the generation in use
+/// is not the one `/pkg/current` names.
+pub fn in_use_note(u: &InUse) -> Option<String> {
+    let r = u.recorded.as_ref()?;
+    let cur = crate::layout::CURRENT;
+    let problem = &r.problem;
+    let named = match (r.number, r.packages.is_empty()) {
+        (Some(n), true) => format!("{cur} names generation {n}, which is damaged ({problem})"),
+        (Some(n), false) => format!(
+            "{cur} names generation {n} ({}), which is damaged ({problem})",
+            r.packages.join(", ")
+        ),
+        (None, _) => format!("{cur} is unreadable ({problem})"),
+    };
+    let g = &u.generation;
+    let what = if g.packages.is_empty() {
+        format!("generation {} (no packages)", g.generation)
+    } else {
+        format!(
+            "generation {} ({} package(s))",
+            g.generation,
+            g.packages.len()
+        )
+    };
+    Some(format!(
+        "note: {named}; {what} is in use: install, remove, upgrade and rollback start from it and \
+         their commit repairs {cur}"
+    ))
+}
+
 /// `pkg files NAME`.
 pub fn files(dir: &str, view: Option<&str>, entries: &[Entry]) -> Vec<String> {
     // (Not `# …`: a line starting like a root prompt confuses console scripts.)
@@ -148,8 +178,8 @@ pub fn verify(problems: &[String]) -> (Vec<String>, Option<String>) {
     (
         problems.to_vec(),
         Some(format!(
-            "{} problem(s) in the store; to repair a package: pkg remove it, then pkg gc --keep 0 (drops the \
-             damaged copy and the rollback history), then pkg install it again",
+            "{} problem(s) in the store; to repair a package: pkg install NAME (or pkg install FILE --key PUB \
+             for one installed from a file) fetches a damaged package again",
             problems.len()
         )),
     )
@@ -183,8 +213,8 @@ pub fn activation(a: &Activation, boot: bool) -> Vec<String> {
     } else {
         "now active:"
     };
-    let what = if a.used == 0 {
-        String::from("generation 0 (no packages)")
+    let what = if a.packages.is_empty() {
+        format!("generation {} (no packages)", a.used)
     } else {
         format!(
             "generation {} ({} package(s): {})",

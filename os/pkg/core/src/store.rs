@@ -155,7 +155,8 @@ impl<'a, P: Platform> Store<'a, P> {
         Ok(())
     }
 
-    /// Whether a package is already in the store.
+    /// Whether a package is already in the store (its manifest is there; whether its files
+    /// are intact is [`crate::Pkg::check_store`]'s question).
     pub fn has(&mut self, id: &str) -> Result<bool> {
         self.exists(&join(&layout::store_dir(id), MANIFEST_FILE))
     }
@@ -270,8 +271,45 @@ impl<'a, P: Platform> Store<'a, P> {
         })();
         if r.is_err() {
             let _ = self.p.remove_file(layout::CURRENT_NEW);
+        } else {
+            // `current` moved: a fallback `pkg activate` recorded for the old one is over.
+            self.clear_fallback();
         }
         r
+    }
+
+    /// The fallback `pkg activate` recorded: (generation `current` names, generation in use).
+    /// `None` when there is none or it is unreadable (it is only a hint).
+    pub fn fallback(&mut self) -> Option<(u64, u64)> {
+        let bytes = self.p.read(layout::FALLBACK, 64).ok()?;
+        let text = core::str::from_utf8(&bytes).ok()?;
+        let mut words = text.split_whitespace();
+        let current = words.next()?.parse().ok()?;
+        let used = words.next()?.parse().ok()?;
+        (words.next().is_none() && used < current).then_some((current, used))
+    }
+
+    /// Record that `current` names generation `current` but `used` is the one in use.
+    pub fn set_fallback(&mut self, current: u64, used: u64) -> Result<()> {
+        let tmp = format!("{}.new", layout::FALLBACK);
+        let r = (|| -> Result<()> {
+            let mut w = self.p.create(&tmp, 0o644)?;
+            w.write_all(format!("{current} {used}\n").as_bytes())?;
+            w.finish()?;
+            self.p.rename(&tmp, layout::FALLBACK)?;
+            Ok(())
+        })();
+        if r.is_err() {
+            let _ = self.p.remove_file(&tmp);
+        }
+        r
+    }
+
+    /// Forget a recorded fallback (best effort).
+    pub fn clear_fallback(&mut self) {
+        if let Ok(Some(_)) = self.p.metadata(layout::FALLBACK) {
+            let _ = self.p.remove_file(layout::FALLBACK);
+        }
     }
 
     /// Remove the staging and cache directories (and `/pkg` itself) when they are empty, so an
@@ -289,7 +327,8 @@ impl<'a, P: Platform> Store<'a, P> {
 
     /// Next free generation number.
     pub fn next_number(&mut self) -> Result<u64> {
-        let cur = self.current_number()?;
+        // A damaged pointer does not block the next commit (which repairs it).
+        let cur = self.current_number().unwrap_or(0);
         let max = self.generation_numbers()?.last().copied().unwrap_or(0);
         Ok(cur.max(max) + 1)
     }
@@ -326,6 +365,8 @@ pub struct Transaction {
     pub created: Vec<String>,
     /// Cache files to delete after a successful commit.
     pub downloads: Vec<String>,
+    /// Store ids whose directory is damaged: their staged copy replaces it at commit.
+    pub replace: Vec<String>,
 }
 
 impl Transaction {
@@ -335,6 +376,7 @@ impl Transaction {
             staged: Vec::new(),
             created: Vec::new(),
             downloads: Vec::new(),
+            replace: Vec::new(),
         }
     }
 
@@ -348,13 +390,14 @@ impl Transaction {
         // Entries leave `staged` only once moved, so an abort still finds the rest.
         while let Some(s) = self.staged.last().cloned() {
             let dest = layout::store_dir(&s.id);
-            if store.has(&s.id)? {
+            if store.has(&s.id)? && !self.replace.contains(&s.id) {
                 store.p.remove_dir_all(&s.dir)?;
                 self.staged.pop();
                 continue;
             }
             if store.exists(&dest)? {
-                // An incomplete directory without manifest: a leftover of a crash.
+                // A damaged copy being replaced, or an incomplete directory without manifest
+                // (a leftover of a crash).
                 store.p.remove_dir_all(&dest)?;
             }
             store.p.rename(&s.dir, &dest)?;

@@ -258,7 +258,11 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
             print(report::change(&change));
         }
         Command::List { generations } => {
-            let g = pkg.list().map_err(|e| fail(e.to_string()))?;
+            let u = pkg.in_use().map_err(|e| fail(e.to_string()))?;
+            if let Some(note) = report::in_use_note(&u) {
+                eprintln!("pkg: {note}");
+            }
+            let g = u.generation;
             let all = if generations {
                 Some(pkg.generations().map_err(|e| fail(e.to_string()))?)
             } else {
@@ -267,6 +271,10 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
             print(report::list(&g, all.as_deref()));
         }
         Command::Files { name } => {
+            let u = pkg.in_use().map_err(|e| fail(e.to_string()))?;
+            if let Some(note) = report::in_use_note(&u) {
+                eprintln!("pkg: {note}");
+            }
             let (dir, files) = pkg.files(&name).map_err(|e| fail(e.to_string()))?;
             print(report::files(&dir, None, &files));
         }

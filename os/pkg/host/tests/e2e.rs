@@ -745,16 +745,34 @@ fn corrupt_store_records_give_clear_errors() {
     ] {
         fs::write(&gen, garbage).unwrap();
         let before = f.tree();
-        let e = f.fails(&["list"]);
-        assert!(e.contains("/pkg/generations/1.json is corrupt"), "{e}");
-        let e = f.fails(&["install", "libgreet"]);
-        assert!(e.contains("/pkg/generations/1.json is corrupt"), "{e}");
+        // The damaged generation is named, and the one in use (0, the only older one) shown.
+        let (ok, so, se) = f.pkg(&["list"]);
+        assert!(ok && so == "no packages installed\n", "{so}{se}");
+        assert!(
+            se.contains("/pkg/current names generation 1, which is damaged (/pkg/generations/1.json is corrupt")
+                && se.contains("generation 0 (no packages) is in use"),
+            "{se}"
+        );
         same_tree(&f.tree(), &before);
     }
+    // A transaction starts from the generation in use and its commit repairs `current`.
+    let s = f.ok(&["install", "libgreet"]);
+    assert!(
+        s.contains("note: /pkg/current names generation 1, which is damaged")
+            && s.contains("+ libgreet 1.0.0")
+            && s.contains("generation 0 -> 2"),
+        "{s}"
+    );
+    assert_eq!(f.read_root("pkg/current"), "2\n");
+    assert_eq!(installed(&f), "libgreet 1.0.0\n");
     fs::write(&gen, &good).unwrap();
     fs::write(f.root.join("pkg/current"), "banana\n").unwrap();
-    let e = f.fails(&["list"]);
-    assert!(e.contains("/pkg/current is corrupt"), "{e}");
+    let (ok, so, se) = f.pkg(&["list"]);
+    assert!(ok && so == "libgreet 1.0.0\n", "{so}{se}");
+    assert!(
+        se.contains("note: /pkg/current is unreadable (/pkg/current is corrupt"),
+        "{se}"
+    );
     fs::write(f.root.join("pkg/current"), "1\n").unwrap();
     fs::write(f.root.join("pkg/etc/repo.json"), "nonsense").unwrap();
     let e = f.fails(&["install", "hello"]);
@@ -1159,16 +1177,198 @@ fn update_url_trusts_the_pinned_root_and_activate_falls_back() {
     // Damage generation 2's newest package: activate reports it and uses generation 1,
     // without deleting anything or moving `current`.
     fs::write(f.root.join("pkg/store/hello-1.0.0/root/bin/hello"), "x").unwrap();
-    let before = f.tree();
+    let mut before = f.tree();
     let s = f.ok(&["activate"]);
     assert!(
         s.contains("damaged: generation 2: hello 1.0.0: /bin/hello is 1 bytes"),
         "{s}"
     );
+    // The fallback is recorded for the other commands (see commands_work_from_the_generation_in_use).
+    assert_eq!(f.read_root("pkg/fallback"), "2 1\n");
+    before.insert("pkg/fallback".into(), f.tree()["pkg/fallback"].clone());
     assert!(
         s.contains("generation 2 is damaged (1 problem(s) above); falling back: now active: generation 1 (1 package(s): libgreet 1.0.0)"),
         "{s}"
     );
     same_tree(&f.tree(), &before);
     assert_eq!(f.read_root("pkg/current"), "2\n");
+}
+
+#[test]
+fn a_damaged_store_copy_is_fetched_again_not_reused() {
+    let f = Fixture::new(true, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "hello"]);
+    // Damage hello's store copy, remove hello (generation 2 has nothing), install it again:
+    // the damaged copy must not be reused.
+    let bin = f.root.join("pkg/store/hello-1.0.0/root/bin/hello");
+    fs::remove_file(&bin).unwrap();
+    f.ok(&["remove", "hello"]);
+    let s = f.ok(&["install", "hello"]);
+    assert!(
+        s.contains(
+            "hello 1.0.0 in the store is damaged (/bin/hello is missing): fetching it again"
+        ) && s.contains("downloading hello-1.0.0.swpkg")
+            && !s.contains("downloading libgreet")
+            && s.contains("+ hello 1.0.0")
+            && s.contains("generation 2 -> 3"),
+        "{s}"
+    );
+    assert_eq!(
+        f.ok(&["verify"]),
+        "all installed files match their manifests\n"
+    );
+    assert_eq!(
+        f.read_root("pkg/store/hello-1.0.0/root/bin/hello"),
+        "#!/bin/sh\necho hello 1.0\n"
+    );
+    // Generation 1 used the same store id: it is intact again too, so rollback works.
+    f.ok(&["rollback"]);
+    f.ok(&["rollback"]);
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0 (dependency)\n");
+
+    // An installed package whose copy is damaged: `pkg install NAME` repairs it (new
+    // generation, same packages) instead of saying there is nothing to do.
+    let lib = f.root.join("pkg/store/libgreet-1.0.0/root/lib/greet.txt");
+    fs::write(&lib, "x").unwrap();
+    let s = f.ok(&["install", "libgreet"]);
+    assert!(
+        s.contains(
+            "libgreet 1.0.0 in the store is damaged (/lib/greet.txt is 1 bytes, expected 24): fetching it again"
+        ) && s.contains("downloading libgreet-1.0.0.swpkg")
+            && s.contains("generation 1 -> 4"),
+        "{s}"
+    );
+    assert_eq!(
+        f.ok(&["verify"]),
+        "all installed files match their manifests\n"
+    );
+    assert_eq!(installed(&f), "hello 1.0.0\nlibgreet 1.0.0\n");
+    // Intact: nothing to do, as before.
+    let s = f.ok(&["install", "libgreet"]);
+    assert!(s.contains("nothing to do"), "{s}");
+
+    // Rollback never switches to a generation whose files are damaged.
+    f.ok(&["remove", "hello"]);
+    fs::remove_file(&bin).unwrap();
+    let before = f.tree();
+    let e = f.fails(&["rollback"]);
+    assert!(
+        e.contains(
+            "pkg: rollback: cannot roll back to generation 4: it is damaged (hello 1.0.0: /bin/hello is missing); \
+             `pkg install` of that version fetches a damaged package again; nothing was changed"
+        ),
+        "{e}"
+    );
+    same_tree(&f.tree(), &before);
+    assert_eq!(installed(&f), "libgreet 1.0.0\n");
+}
+
+#[test]
+fn local_file_of_an_installed_version_is_already_installed() {
+    let f = Fixture::new(true, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "hello"]);
+    let file = f.work.join("hello-1.0.0.swpkg");
+    let file = file.to_str().unwrap();
+    let key = f.pub_key.to_str().unwrap();
+    // The same id, installed from the repository: nothing changes (no new generation, the
+    // origin stays "repo" so `pkg upgrade` still handles it).
+    let before = f.tree();
+    let s = f.ok(&["install", file, "--key", key]);
+    assert_eq!(s, "hello 1.0.0 is already installed\n");
+    same_tree(&f.tree(), &before);
+    let s = f.ok(&["info", "hello"]);
+    assert!(s.contains("installed: 1.0.0 (explicit, from repo)"), "{s}");
+
+    // A damaged store copy is replaced from the file (and that is a new generation).
+    fs::write(
+        f.root.join("pkg/store/hello-1.0.0/root/bin/hello"),
+        "#!/bin/sh\necho HELLO 1.0\n",
+    )
+    .unwrap();
+    let s = f.ok(&["install", file, "--key", key]);
+    assert!(
+        s.contains("hello 1.0.0 in the store is damaged (/bin/hello content changed (sha256 ")
+            && s.contains("): installing it again from hello-1.0.0.swpkg")
+            && s.contains("generation 1 -> 2"),
+        "{s}"
+    );
+    assert_eq!(
+        f.ok(&["verify"]),
+        "all installed files match their manifests\n"
+    );
+}
+
+#[test]
+fn commands_work_from_the_generation_in_use() {
+    let f = Fixture::new(true, Expiry::default(), now());
+    f.setup_client();
+    f.ok(&["install", "libgreet"]);
+    f.ok(&["install", "hello"]);
+    // Damage generation 2 (hello's file); activate falls back to generation 1.
+    fs::remove_file(f.root.join("pkg/store/hello-1.0.0/root/bin/hello")).unwrap();
+    let s = f.ok(&["activate"]);
+    assert!(s.contains("falling back: now active: generation 1"), "{s}");
+    assert_eq!(f.read_root("pkg/current"), "2\n");
+    // list, files and install describe generation 1, the one in use.
+    let (ok, so, se) = f.pkg(&["list"]);
+    assert!(ok && so == "libgreet 1.0.0\n", "{so}{se}");
+    assert!(
+        se.contains(
+            "note: /pkg/current names generation 2 (hello 1.0.0, libgreet 1.0.0), which is damaged (`pkg activate` \
+             found it damaged; `pkg verify` shows why); generation 1 (1 package(s)) is in use"
+        ),
+        "{se}"
+    );
+    let e = f.fails(&["files", "hello"]);
+    assert!(e.contains("no package named hello installed"), "{e}");
+    let s = f.ok(&["install", "hello"]);
+    assert!(
+        s.contains(
+            "hello 1.0.0 in the store is damaged (/bin/hello is missing): fetching it again"
+        ) && s.contains("+ hello 1.0.0")
+            && s.contains("generation 1 -> 3")
+            && !s.contains("nothing to do"),
+        "{s}"
+    );
+    // The commit repaired `current` and ended the fallback.
+    assert_eq!(f.read_root("pkg/current"), "3\n");
+    assert!(!f.root.join("pkg/fallback").exists());
+    let (_, so, se) = f.pkg(&["list"]);
+    assert_eq!(
+        (so.as_str(), se.as_str()),
+        ("hello 1.0.0\nlibgreet 1.0.0\n", "")
+    );
+
+    // `current` names a generation whose file is gone: every command still works, from the
+    // newest intact generation, and the next commit repairs `current`.
+    fs::write(f.root.join("pkg/current"), "7\n").unwrap();
+    let (ok, so, se) = f.pkg(&["list"]);
+    assert!(ok && so == "hello 1.0.0\nlibgreet 1.0.0\n", "{so}{se}");
+    assert!(
+        se.contains("note: /pkg/current names generation 7, which is damaged (")
+            && se.contains("7.json")
+            && se.contains("generation 3 (2 package(s)) is in use"),
+        "{se}"
+    );
+    let s = f.ok(&["install", "hello"]);
+    assert!(s.contains("nothing to do"), "{s}");
+    let s = f.ok(&["remove", "hello"]);
+    assert!(
+        s.contains("- hello 1.0.0") && s.contains("generation 3 -> 8"),
+        "{s}"
+    );
+    assert_eq!(f.read_root("pkg/current"), "8\n");
+    fs::write(f.root.join("pkg/current"), "9\n").unwrap();
+    let s = f.ok(&["rollback"]);
+    assert!(s.contains("generation 8 -> 3"), "{s}");
+    assert_eq!(f.read_root("pkg/current"), "3\n");
+    let s = f.ok(&["activate"]);
+    assert!(
+        s.contains(
+            "now active: generation 3 (2 package(s): hello 1.0.0, libgreet 1.0.0), verified"
+        ),
+        "{s}"
+    );
 }

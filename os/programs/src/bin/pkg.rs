@@ -370,7 +370,11 @@ fn run(pkg: &mut Pkg<GuestPlatform>, cmd: &str, rest: &[String]) -> Result<(), F
         "list" => {
             let a = parse(&["--generations"], &[])?;
             no_operands(&a)?;
-            let g = pkg.list().map_err(fail)?;
+            let u = pkg.in_use().map_err(fail)?;
+            if let Some(note) = report::in_use_note(&u) {
+                eprintln!("pkg: {note}");
+            }
+            let g = u.generation;
             let all = if a.has("--generations") {
                 Some(pkg.generations().map_err(fail)?)
             } else {
@@ -381,6 +385,10 @@ fn run(pkg: &mut Pkg<GuestPlatform>, cmd: &str, rest: &[String]) -> Result<(), F
         }
         "files" => {
             let a = parse(&[], &[])?;
+            let u = pkg.in_use().map_err(fail)?;
+            if let Some(note) = report::in_use_note(&u) {
+                eprintln!("pkg: {note}");
+            }
             let (dir, files) = pkg.files(one_operand(&a, "NAME")?).map_err(fail)?;
             // The system's own store is shown through /usr; a test tree (--root) has no view.
             let view = pkg.p.is_system_root().then_some("/usr");
