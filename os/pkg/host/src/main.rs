@@ -109,7 +109,7 @@ enum Command {
     },
     /// Upgrade every repository package to the newest version allowed.
     Upgrade,
-    /// Make the previous generation active again.
+    /// Make the previous generation active again (refused if its files are damaged).
     Rollback,
     /// Check installed files against their signed manifests (size, sha256, symlink targets).
     Verify {

@@ -77,7 +77,8 @@ Example: pkg info lua\n"),
 \x20      pkg install FILE.swpkg --key PUB\n\
 Install packages from the repository with their dependencies, or one local package file\n\
 signed by the key in PUB (its dependencies must be installed). Downloads resume where an\n\
-interrupted one stopped. Installed programs appear under /usr at once.\n\
+interrupted one stopped. Installed programs appear under /usr at once. A package whose\n\
+copy in the store is damaged is fetched again (so `pkg install NAME` repairs NAME).\n\
 Examples:\n\
 \x20 pkg install lua\n\
 \x20 pkg install 'lua@^5.4' zlib\n\
@@ -103,7 +104,8 @@ Move every package installed from the repository to the newest version allowed (
 `pkg update` first).\n\
 Example: pkg update && pkg upgrade\n"),
     ("rollback", "Usage: pkg rollback\n\
-Make the previous generation active again (one atomic rename).\n\
+Make the previous generation active again (one atomic rename). Its files are checked\n\
+first: a damaged generation is refused.\n\
 Example: pkg rollback\n"),
     ("gc", "Usage: pkg gc [--keep N]\n\
 Delete all but the active generation and the N before it (default 2), then every stored\n\
@@ -112,7 +114,8 @@ Example: pkg gc --keep 0\n"),
     ("activate", "Usage: pkg activate [--boot]\n\
 Check the active generation's files against their manifests and make its packages visible\n\
 under /usr. If it is damaged, every problem is reported and the newest older generation\n\
-that is intact is used instead (nothing is deleted). init runs `pkg activate --boot`.\n\
+that is intact is used instead (nothing is deleted); list, install and the others then\n\
+work from it until the next change. init runs `pkg activate --boot`.\n\
 Example: pkg activate\n"),
 ];
 
