@@ -215,7 +215,8 @@ impl<P: Platform> Pkg<P> {
     /// generation intact the empty generation 0 is used.
     pub fn activate(&mut self) -> Result<Activation> {
         // Leftovers of an interrupted transaction go first (only when nobody else works here).
-        if self.lock().is_ok() {
+        let locked = self.lock().is_ok();
+        if locked {
             if let Err(e) = self.store().recover() {
                 self.p
                     .say(&format!("pkg activate: cleaning up the staging area: {e}"));
@@ -233,7 +234,7 @@ impl<P: Platform> Pkg<P> {
         let g = self.usable(current, &mut problems, &mut rejected);
         // Remember a fallback so the other commands describe (and start from) the generation
         // in use; only with the store lock (taken above), never racing a transaction.
-        if self.lock().is_ok() {
+        if locked {
             match current {
                 Some(c) if c != g.generation => {
                     if let Err(e) = self.store().set_fallback(c, g.generation) {
