@@ -674,8 +674,17 @@ fn real_store_pinned_root_overlay_and_activate() {
         &["/share/hello/message cannot be read"],
         "verify after fallback",
     );
+    // `pkg list` describes the generation in use (the fallback) and says what `current` names.
     let out = ok(&mut g, "pkg list");
-    has(&out, &["hello 1.0.0"], "current unchanged");
+    has(
+        &out,
+        &[
+            "/pkg/current names generation 1 (hello 1.0.0)",
+            "which is damaged",
+            "generation 0 (no packages) is in use",
+        ],
+        "list after fallback",
+    );
     g.send_line("poweroff").unwrap();
     let _ = g.wait_exit(Duration::from_secs(60));
 }
