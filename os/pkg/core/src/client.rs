@@ -387,9 +387,18 @@ impl<P: Platform> Pkg<P> {
         root: TrustedRoot,
         package_keys: &[VerifyingKey],
     ) -> Result<()> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        let Some(rest) = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+        else {
             return Err(Error::Usage(format!(
-                "repository URL {url:?} must start with http:// or https://"
+                "repository URL {url:?} has no http:// in front; e.g. http://{}/",
+                url.trim_end_matches('/')
+            )));
+        };
+        if rest.is_empty() || rest.starts_with('/') || rest.starts_with(':') {
+            return Err(Error::Usage(format!(
+                "repository URL {url:?} names no host; e.g. http://repo.swiftos.test:8080/"
             )));
         }
         self.lock()?;
@@ -1840,6 +1849,25 @@ mod tests {
             swpkg_core::format_public_key(&key).as_bytes(),
         );
         assert_eq!(pkg.pinned_root_key().unwrap(), key);
+    }
+
+    #[test]
+    fn repo_set_names_what_is_wrong_with_the_url() {
+        let mut pkg = Pkg::new(MemPlatform::new());
+        for (url, want) in [
+            (
+                "repo.swiftos.test:8080",
+                "has no http:// in front; e.g. http://repo.swiftos.test:8080/",
+            ),
+            ("http://", "names no host"),
+            ("http:///metadata", "names no host"),
+            ("https://:8080/", "names no host"),
+        ] {
+            match pkg.repo_set(url, TrustedRoot::Key(ed25519_key()), &[]) {
+                Err(Error::Usage(m)) => assert!(m.contains(want), "{url}: {m}"),
+                other => panic!("{url}: {other:?}"),
+            }
+        }
     }
 
     fn ed25519_key() -> VerifyingKey {
