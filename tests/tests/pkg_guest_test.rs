@@ -498,6 +498,26 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
         &["a local package needs --key PUB"],
         "local file without key",
     );
+    // Files that are not packages: said in words, nothing changed.
+    ok(&mut g, "echo garbage > /tmp/garbage.swpkg");
+    ok(&mut g, "touch /tmp/empty.swpkg");
+    for (file, want) in [
+        (
+            "/tmp/garbage.swpkg",
+            "not a .swpkg package (it is not zstd-compressed data)",
+        ),
+        (
+            "/tmp/empty.swpkg",
+            "the file is empty or too short to be a .swpkg package",
+        ),
+        ("/tmp", "is a directory, not a .swpkg package file"),
+    ] {
+        let out = fails(
+            &mut g,
+            &format!("pkg --root /tmp/r2 install {file} --key /tmp/root.pub"),
+        );
+        has(&out, &[want, "nothing was changed"], file);
+    }
     let out = ok(
         &mut g,
         "pkg --root /tmp/r2 install /tmp/hello-1.0.0.swpkg --key /tmp/root.pub",

@@ -197,19 +197,46 @@ impl Source for Unpacked {
             Err(swpkg_core::zstd::ZstdError::Source(e)) => {
                 Err(fs_err("read", &self.path, e).into())
             }
-            Err(swpkg_core::zstd::ZstdError::Decode(m)) => {
-                Err(FsError::new(FsErrorKind::Other, "decompress", &self.path, m).into())
-            }
+            Err(swpkg_core::zstd::ZstdError::Decode(m)) => Err(FsError::new(
+                FsErrorKind::Other,
+                "decompress",
+                &self.path,
+                zstd_problem(&m),
+            )
+            .into()),
         }
     }
 }
 
+/// What a zstd decoder error means for a person holding a `.swpkg` file (the decoder's own
+/// text is kept in parentheses for bug reports).
+fn zstd_problem(m: &str) -> String {
+    let what = if m.contains("MagicNumberReadError") {
+        "the file is empty or too short to be a .swpkg package"
+    } else if m.contains("BadMagicNumber") {
+        "not a .swpkg package (it is not zstd-compressed data)"
+    } else if m.contains("UnexpectedEof") {
+        "the package is truncated (its compressed data ends early); download it again"
+    } else {
+        "the package's compressed data is damaged; download it again"
+    };
+    format!("{what} (decoder: {})", m.trim_start_matches("other error"))
+}
+
 fn open_zstd(real: &str, shown: &str) -> Result<Unpacked, FsError> {
     let f = File::open(real).map_err(|e| fs_err("open", shown, e))?;
+    if f.stat().map(|st| rtfs::is_dir(&st)).unwrap_or(false) {
+        return Err(FsError::new(
+            FsErrorKind::Other,
+            "open",
+            shown,
+            "is a directory, not a .swpkg package file",
+        ));
+    }
     let reader = swpkg_core::zstd::ZstdReader::new(RawFile(f)).map_err(|e| {
         let m = match e {
             swpkg_core::zstd::ZstdError::Source(e) => e.description().to_string(),
-            swpkg_core::zstd::ZstdError::Decode(m) => m,
+            swpkg_core::zstd::ZstdError::Decode(m) => zstd_problem(&m),
         };
         FsError::new(FsErrorKind::Other, "decompress", shown, m)
     })?;
