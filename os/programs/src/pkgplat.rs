@@ -367,6 +367,10 @@ impl Platform for GuestPlatform {
     type Writer = Writer;
     type Body = GuestBody;
 
+    fn shown(&self, path: &str) -> String {
+        self.map("show", path).unwrap_or_else(|_| path.to_string())
+    }
+
     fn read(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FsError> {
         let real = self.map("read", path)?;
         let f = File::open(&real).map_err(|e| fs_err("read", path, e))?;

@@ -354,10 +354,11 @@ impl<P: Platform> Pkg<P> {
     /// The system's pinned repository root key ([`layout::PINNED_ROOT_KEY`]).
     pub fn pinned_root_key(&mut self) -> Result<VerifyingKey> {
         let path = layout::PINNED_ROOT_KEY;
+        let shown = self.p.shown(path);
         let bytes = self.p.read(path, 4096).map_err(|e| {
             if e.is_not_found() {
                 Error::Usage(format!(
-                    "no pinned repository root key ({path} is missing); give --root-key FILE \
+                    "no pinned repository root key ({shown} is missing); give --root-key FILE \
                      (the repository's repo-root.pub) or --trusted-root ROOT_JSON"
                 ))
             } else {

@@ -218,6 +218,12 @@ pub trait Platform {
         let _ = (file, done, total);
     }
 
+    /// `path` as the user should read it in a message: the real path when the platform works
+    /// under another root (`pkg --root DIR`). The default shows `path` itself.
+    fn shown(&self, path: &str) -> String {
+        String::from(path)
+    }
+
     /// Seconds since the Unix epoch (UTC).
     fn now(&self) -> i64;
     /// Print a line of progress or results for the user.

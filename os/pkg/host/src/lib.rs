@@ -246,6 +246,12 @@ impl Platform for HostPlatform {
     type Writer = HostWriter;
     type Body = HostBody;
 
+    fn shown(&self, path: &str) -> String {
+        self.map("show", path)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.to_string())
+    }
+
     fn read(&mut self, path: &str, limit: u64) -> Result<Vec<u8>, FsError> {
         let p = self.map("read", path)?;
         let f = File::open(&p).map_err(|e| fs_err("read", path, &e))?;

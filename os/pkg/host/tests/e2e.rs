@@ -1139,7 +1139,9 @@ fn update_url_trusts_the_pinned_root_and_activate_falls_back() {
     let f = Fixture::new(true, Expiry::default(), now());
     // Without a pinned key (ROOT/etc/swos/repo-root.pub) `update URL` says what is missing.
     let e = f.fails(&["update", &f.server.base]);
-    assert!(e.contains("/etc/swos/repo-root.pub is missing"), "{e}");
+    // The message names the real file under the root, not the path inside it.
+    let real = f.root.join("etc/swos/repo-root.pub");
+    assert!(e.contains(&format!("{} is missing", real.display())), "{e}");
     assert!(!f.root.join("pkg/etc/repo.json").exists());
     // A pinned key of another repository is refused and nothing is configured.
     fs::create_dir_all(f.root.join("etc/swos")).unwrap();
