@@ -46,6 +46,18 @@ fn store_blank_disk_is_formatted_and_files_survive_a_power_cut() {
     g.run("mv /pkg/data/note /pkg/data/kept").unwrap();
     g.run("echo second > /pkg/data/closed").unwrap();
     assert_eq!(g.run("cat /pkg/data/kept").unwrap(), "hello-store\n");
+    // Out of the store (another file system): copied, then removed; a directory is refused.
+    g.run("echo moved > /pkg/data/tomove").unwrap();
+    g.run_ok("mv /pkg/data/tomove /tmp/moved", Duration::from_secs(60));
+    assert_eq!(g.run("cat /tmp/moved").unwrap(), "moved\n");
+    g.run_fails("cat /pkg/data/tomove", Duration::from_secs(60));
+    g.run("mkdir /pkg/data/sub").unwrap();
+    let out = g.run_fails("mv /pkg/data/sub /tmp/", Duration::from_secs(60));
+    assert!(
+        out.contains("a directory cannot move to another file system"),
+        "{out}"
+    );
+    g.run_ok("rmdir /pkg/data/sub", Duration::from_secs(60));
     // Pull the plug: no poweroff, no sync.
     g.kill().unwrap();
     drop(g);

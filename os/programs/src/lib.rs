@@ -51,6 +51,29 @@ pub fn net_hint(e: Errno) -> &'static str {
     }
 }
 
+/// Copy the regular file `src` to `dst` (created or truncated, with `src`'s permission bits).
+/// On failure: the path the error is about, and the error.
+pub fn copy_file(src: &str, dst: &str) -> Result<(), (String, Errno)> {
+    use swiftos_rt::abi::fcntl::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
+    use swiftos_rt::{fs, sys};
+    let st = sys::stat(src).map_err(|e| (String::from(src), e))?;
+    if fs::is_dir(&st) {
+        return Err((String::from(src), Errno::EISDIR));
+    }
+    let i = fs::File::open_with(src, O_RDONLY, 0).map_err(|e| (String::from(src), e))?;
+    let o = fs::File::open_with(dst, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0o777)
+        .map_err(|e| (String::from(dst), e))?;
+    let mut buf = alloc::vec![0u8; 64 << 10];
+    loop {
+        match i.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => o.write_all(&buf[..n]).map_err(|e| (String::from(dst), e))?,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err((String::from(src), e)),
+        }
+    }
+}
+
 /// Print `name: what: description of e`.
 pub fn report(name: &str, what: &str, e: Errno) {
     eprintln!("{name}: {what}: {}", e.description());
