@@ -25,10 +25,7 @@ fn move_across(src: &str, dst: &str) -> Result<(), String> {
     }
     if let Err((p, e)) = copy_file(src, dst) {
         let _ = sys::unlink(dst);
-        return Err(format!(
-            "{p}: {}; nothing was moved",
-            e.description()
-        ));
+        return Err(format!("{p}: {}; nothing was moved", e.description()));
     }
     sys::unlink(src).map_err(|e| {
         format!(
