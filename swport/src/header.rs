@@ -429,7 +429,16 @@ mod tests {
             })
             .expect("a C compiler (aarch64-linux-gnu-gcc or cc)");
         let out = std::process::Command::new(cc)
-            .args(["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+            // Freestanding: the header needs no C library (a cross compiler without the
+            // target libc, as Debian installs it without Recommends, must compile it).
+            .args([
+                "-std=c11",
+                "-ffreestanding",
+                "-Wall",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+            ])
             .arg(dir.path())
             .arg(&src)
             .output()

@@ -32,10 +32,14 @@ pub enum HarnessError {
         tail: String,
         log: String,
     },
-    #[error("QEMU exited while waiting for {wanted:?}; last output:\n{tail}\n(serial log: {log})")]
+    #[error("QEMU exited ({status}) while waiting for {wanted:?}; last output:\n{tail}\nQEMU's error output:\n{stderr}\n(serial log: {log})")]
     Exited {
         wanted: String,
+        /// How QEMU ended (`exit status: 1`, `signal: 9 (SIGKILL)`, or `still running`).
+        status: String,
         tail: String,
+        /// What QEMU wrote to its standard error (why it stopped, when it says).
+        stderr: String,
         log: String,
     },
     #[error("writing to the serial console failed: {0}")]
@@ -83,6 +87,41 @@ pub fn base_image_path() -> PathBuf {
     }
 }
 
+/// The environment variable naming the `qemu-system-aarch64` to run (`cargo xtask` sets it to
+/// the one set-up found or unpacked; default: `qemu-system-aarch64` on `PATH`).
+pub const QEMU_ENV: &str = "SWIFTOS_QEMU";
+
+/// The `qemu-system-aarch64` binary to run.
+pub fn qemu_binary() -> PathBuf {
+    std::env::var_os(QEMU_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("qemu-system-aarch64"))
+}
+
+/// Make a child end when the process that started it ends, however that ends (a terminal
+/// closed, SIGKILL): the kernel sends it SIGTERM (`PR_SET_PDEATHSIG`). For every server and
+/// QEMU the harness and `cargo xtask` start, so none outlives its run re-parented to init.
+pub fn end_with_parent(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: `getpid` is called before the fork; the closure runs in the forked child
+    // between fork and exec and calls only async-signal-safe functions (prctl, getppid,
+    // _exit), allocating nothing and taking no lock.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: see above; the closure follows the rules of `pre_exec`.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl: then nobody would signal us.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        })
+    }
+}
+
 /// What machine to boot.
 #[derive(Clone, Debug)]
 pub struct QemuConfig {
@@ -109,11 +148,25 @@ impl Default for QemuConfig {
 }
 
 impl QemuConfig {
-    /// The QEMU command. `interactive` puts the serial console on the terminal (`-nographic`,
-    /// Ctrl-A X quits); otherwise serial is on stdin/stdout pipes with no monitor.
+    /// The QEMU command. `interactive` puts the serial console on the terminal (with QEMU's
+    /// Ctrl-A commands: Ctrl-A X quits); otherwise serial is on stdin/stdout pipes with no monitor.
+    ///
+    /// The machine has exactly the devices named here (`-nodefaults`, and `-nic none` unless
+    /// [`QemuConfig::with_user_net`] added a network card): no default NIC (whose option ROM
+    /// lives in a package the machine may not have), no default monitor or parallel port.
+    /// QEMU ends with the process that started it ([`end_with_parent`]).
     pub fn command(&self, interactive: bool) -> Command {
-        let mut c = Command::new("qemu-system-aarch64");
-        c.args(["-M", "virt", "-cpu", "cortex-a72", "-smp", "1"]);
+        let mut c = Command::new(qemu_binary());
+        end_with_parent(&mut c);
+        c.args([
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a72",
+            "-smp",
+            "1",
+            "-nodefaults",
+        ]);
         c.arg("-m").arg(format!("{}M", self.memory_mib));
         c.arg("-kernel").arg(&self.kernel);
         if let Some(img) = &self.base_image {
@@ -131,9 +184,13 @@ impl QemuConfig {
             ));
             c.args(["-device", "virtio-blk-device,drive=store"]);
         }
+        if !self.has_network() {
+            c.args(["-nic", "none"]);
+        }
         if interactive {
+            // The console on this terminal with QEMU's Ctrl-A commands (Ctrl-A X quits);
             // `reboot` restarts the machine (same kernel and disks), as it says.
-            c.arg("-nographic");
+            c.args(["-display", "none", "-serial", "mon:stdio"]);
         } else {
             // A test's guest that reboots ends its QEMU: the test sees the exit.
             c.args(["-display", "none", "-monitor", "none", "-serial", "stdio"]);
@@ -147,6 +204,11 @@ impl QemuConfig {
         }
         c
     }
+
+    /// Whether a network card was asked for (`-netdev`/`-nic` among the extra arguments).
+    fn has_network(&self) -> bool {
+        self.extra.iter().any(|a| a == "-netdev" || a == "-nic")
+    }
 }
 
 /// A running SwiftOS guest whose serial console the test drives.
@@ -158,6 +220,10 @@ pub struct Guest {
     pending: String,
     /// Everything received since boot.
     transcript: Arc<Mutex<String>>,
+    /// What the child wrote to standard error (kept, and passed on to ours).
+    stderr: Arc<Mutex<String>>,
+    /// Reads `stderr`; joined before an error quotes it.
+    stderr_reader: Option<thread::JoinHandle<()>>,
     log_path: PathBuf,
     exited: bool,
     /// Prompt suffix of the logged-in shell, e.g. `$ ` or `# `.
@@ -178,53 +244,40 @@ impl Guest {
                 return Err(HarnessError::MissingArtefact(img.clone()));
             }
         }
+        Guest::start(name, cfg.command(false))
+    }
+
+    /// Start any program whose standard input and output are a SwiftOS serial console (QEMU,
+    /// or `cargo xtask run` which runs QEMU on its terminal) and drive it like
+    /// [`Guest::boot`]'s; `name` names its log (`target/qemu-logs/NAME.log`).
+    pub fn start(name: &str, mut cmd: Command) -> Result<Guest> {
         let log_dir = target_dir().join("qemu-logs");
         let _ = std::fs::create_dir_all(&log_dir);
         let log_path = log_dir.join(format!("{name}.log"));
-        let mut cmd = cfg.command(false);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|source| HarnessError::Spawn {
             cmd: format!("{cmd:?}"),
             source,
         })?;
         let stdin = child.stdin.take().expect("piped stdin");
-        let mut stdout = child.stdout.take().expect("piped stdout");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
         let transcript = Arc::new(Mutex::new(String::new()));
         let log_file = std::fs::File::create(&log_path).ok();
-        {
-            let transcript = transcript.clone();
-            thread::spawn(move || {
-                let mut log_file = log_file;
-                let mut buf = [0u8; 4096];
-                loop {
-                    match stdout.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            if let Some(f) = log_file.as_mut() {
-                                let _ = f.write_all(&buf[..n]);
-                                let _ = f.flush();
-                            }
-                            transcript
-                                .lock()
-                                .unwrap()
-                                .push_str(&String::from_utf8_lossy(&buf[..n]));
-                            if tx.send(buf[..n].to_vec()).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-            });
-        }
+        spawn_console_reader(stdout, log_file, transcript.clone(), tx);
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_reader = Some(spawn_stderr_reader(stderr_pipe, stderr.clone()));
         Ok(Guest {
             child,
             stdin,
             rx,
             pending: String::new(),
             transcript,
+            stderr,
+            stderr_reader,
             log_path,
             exited: false,
             prompt: "$ ".into(),
@@ -289,19 +342,49 @@ impl Guest {
                 Ok(bytes) => self.pending.push_str(&String::from_utf8_lossy(&bytes)),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    self.exited = true;
                     if let Some(pos) = self.pending.find(needle) {
                         let before = self.pending[..pos].to_string();
                         self.pending.drain(..pos + needle.len());
                         return Ok(before);
                     }
-                    return Err(HarnessError::Exited {
-                        wanted: needle.into(),
-                        tail: self.tail(),
-                        log: self.log_path.display().to_string(),
-                    });
+                    return Err(self.exited_error(needle));
                 }
             }
+        }
+    }
+
+    /// The error for "the console closed while waiting for `wanted`": how the process ended
+    /// and what it said on standard error.
+    fn exited_error(&mut self, wanted: &str) -> HarnessError {
+        // The console closes as the process exits: give it a moment to be reaped.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(st)) => {
+                    self.exited = true;
+                    break st.to_string();
+                }
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+                Ok(None) => break "still running, its console closed".to_string(),
+                Err(e) => break format!("unknown: {e}"),
+            }
+        };
+        if self.exited {
+            if let Some(h) = self.stderr_reader.take() {
+                let _ = h.join();
+            }
+        }
+        let stderr = self.stderr.lock().unwrap().trim_end().to_string();
+        HarnessError::Exited {
+            wanted: wanted.into(),
+            status,
+            tail: self.tail(),
+            stderr: if stderr.is_empty() {
+                "(nothing)".into()
+            } else {
+                stderr
+            },
+            log: self.log_path.display().to_string(),
         }
     }
 
@@ -427,6 +510,65 @@ impl Guest {
     }
 }
 
+/// Copy the console into the log file and the transcript, and hand it to the waiting side.
+fn spawn_console_reader(
+    mut stdout: std::process::ChildStdout,
+    mut log_file: Option<std::fs::File>,
+    transcript: Arc<Mutex<String>>,
+    tx: mpsc::Sender<Vec<u8>>,
+) {
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Some(f) = log_file.as_mut() {
+                        let _ = f.write_all(&buf[..n]);
+                        let _ = f.flush();
+                    }
+                    transcript
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The most of a child's standard error kept for an error message.
+const STDERR_KEPT: usize = 16 * 1024;
+
+/// Keep what the child writes to standard error (the last [`STDERR_KEPT`] bytes) and pass it
+/// on to ours, so a test run still shows it as it happens.
+fn spawn_stderr_reader(
+    mut pipe: std::process::ChildStderr,
+    kept: Arc<Mutex<String>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let _ = std::io::stderr().write_all(&buf[..n]);
+            let mut k = kept.lock().unwrap();
+            k.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if k.len() > STDERR_KEPT {
+                let mut cut = k.len() - STDERR_KEPT;
+                while !k.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                k.drain(..cut);
+            }
+        }
+    })
+}
+
 /// Drop the trailing `user@swiftos:/dir` part that precedes the prompt suffix.
 fn strip_prompt_line(out: &str) -> String {
     match out.rfind('\n') {
@@ -467,6 +609,30 @@ mod tests {
         assert!(args.windows(2).any(|w| w[0] == "-M" && w[1] == "virt"));
         assert!(args.iter().any(|a| a.contains("virtio-blk-device")));
         assert!(!args.iter().any(|a| a.contains("id=store")));
+    }
+
+    #[test]
+    fn the_machine_has_only_the_devices_it_names() {
+        let args = |cfg: &QemuConfig| -> Vec<String> {
+            cfg.command(false)
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let plain = args(&QemuConfig::default());
+        assert!(plain.iter().any(|a| a == "-nodefaults"), "{plain:?}");
+        assert!(plain.windows(2).any(|w| w == ["-nic", "none"]), "{plain:?}");
+        let net = args(&QemuConfig::default().with_user_net(&[], &[]));
+        assert!(!net.windows(2).any(|w| w == ["-nic", "none"]), "{net:?}");
+        assert!(net.iter().any(|a| a == "virtio-net-device,netdev=n0"));
+        let interactive: Vec<String> = QemuConfig::default()
+            .command(true)
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(interactive
+            .windows(2)
+            .any(|w| w == ["-serial", "mon:stdio"]));
     }
 
     #[test]

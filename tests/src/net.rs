@@ -60,11 +60,32 @@ pub struct TestDns {
 
 static DNS_TURN: Mutex<()> = Mutex::new(());
 
+/// Why the loopback DNS server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DnsError {
+    #[error("could not run dnsmasq ({0}); install dnsmasq-base (`cargo xtask setup`)")]
+    Spawn(std::io::Error),
+    #[error(
+        "the guest's DNS server could not listen on 127.0.0.1:{port}: {said}\n\
+         Another `cargo xtask run` (or a left-over dnsmasq) may hold the port; \
+         `ss -lunp 'sport = :{port}'` names it"
+    )]
+    PortBusy { port: u16, said: String },
+}
+
 /// Start `dnsmasq` on 127.0.0.1:[`DNS_PORT`], answering [`TEST_NAMES`] and [`TEST_CNAME`],
-/// NXDOMAIN for everything else, forwarding nothing (`--no-resolv`, `--local=/#/`).
+/// NXDOMAIN for everything else, forwarding nothing (`--no-resolv`, `--local=/#/`). Panics
+/// (for tests) if it cannot; [`try_start_dns`] says why instead.
 pub fn start_dns() -> TestDns {
+    try_start_dns().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`start_dns`], with the reason when the server does not come up (the port is taken).
+/// The server ends with this process however it ends ([`crate::end_with_parent`]).
+pub fn try_start_dns() -> Result<TestDns, DnsError> {
     let turn = DNS_TURN.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = Command::new("dnsmasq");
+    crate::end_with_parent(&mut c);
     c.args([
         "--keep-in-foreground",
         "--conf-file=/dev/null",
@@ -84,12 +105,25 @@ pub fn start_dns() -> TestDns {
         c.arg(format!("--host-record={name},{ip}"));
     }
     c.arg(format!("--cname={},{}", TEST_CNAME.0, TEST_CNAME.1));
-    c.stdout(Stdio::null()).stderr(Stdio::null());
-    let child = c
-        .spawn()
-        .expect("starting dnsmasq (install dnsmasq-base: cargo xtask setup)");
+    c.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = c.spawn().map_err(DnsError::Spawn)?;
+    // dnsmasq binds before it settles; one that cannot bind exits at once.
     std::thread::sleep(Duration::from_millis(300));
-    TestDns { child, _turn: turn }
+    if let Ok(Some(_)) = child.try_wait() {
+        let mut said = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut said);
+        }
+        return Err(DnsError::PortBusy {
+            port: DNS_PORT,
+            said: said.trim().to_string(),
+        });
+    }
+    // Keep reading its log so a full pipe never blocks it.
+    if let Some(mut e) = child.stderr.take() {
+        std::thread::spawn(move || std::io::copy(&mut e, &mut std::io::sink()));
+    }
+    Ok(TestDns { child, _turn: turn })
 }
 
 impl Drop for TestDns {

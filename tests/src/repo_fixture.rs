@@ -59,10 +59,23 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The seed repository's development role keys (`.cache/seed-keys`), created on first use. The
-/// base image pins `root.pub` of this directory as `/etc/swos/repo-root.pub`.
+/// The seed repository's development role keys (`build/keys/seed-keys`: identity, kept with the
+/// clone, never in the user's build cache), created on first use. The base image pins `root.pub`
+/// of this directory as `/etc/swos/repo-root.pub`, so keys an older checkout made in
+/// `.cache/seed-keys` are moved here rather than replaced.
 pub fn seed_keys_dir() -> Result<PathBuf> {
-    let dir = repo_root().join(".cache/seed-keys");
+    let root = repo_root();
+    let dir = root.join("build/keys/seed-keys");
+    let legacy = root.join(".cache/seed-keys");
+    if !dir.exists() && legacy.join("root.key").is_file() {
+        let keys = root.join("build/keys");
+        fs::create_dir_all(&keys).map_err(io(format!("creating {}", keys.display())))?;
+        fs::rename(&legacy, &dir).map_err(io(format!(
+            "moving the seed keys {} to {} (move them by hand)",
+            legacy.display(),
+            dir.display()
+        )))?;
+    }
     if !dir.join("root.key").exists() {
         fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
         catalog_hosted::generate_keys(&dir)?;
@@ -288,11 +301,17 @@ pub struct RepoServer {
 impl RepoServer {
     /// Serve `root` on a free loopback port (or `port`), and wait until it accepts connections.
     pub fn start(root: &Path, port: Option<u16>) -> Result<RepoServer> {
-        let bin = repo_server_binary()?;
         let port = port.unwrap_or_else(crate::net::free_port);
         let log = target_dir().join(format!("qemu-logs/repo-server-{port}.log"));
+        RepoServer::start_logged(root, port, log)
+    }
+
+    /// Serve `root` on 127.0.0.1:`port` with the access log in `log`, and wait until it
+    /// accepts connections. The server ends with this process however it ends.
+    pub fn start_logged(root: &Path, port: u16, log: PathBuf) -> Result<RepoServer> {
+        let bin = repo_server_binary()?;
         let _ = fs::create_dir_all(log.parent().unwrap_or(Path::new(".")));
-        let child = Command::new(&bin)
+        let child = crate::end_with_parent(&mut Command::new(&bin))
             .arg("--root")
             .arg(root)
             .arg("--bind")

@@ -1,6 +1,6 @@
 //! Boot to `login:` and log in as each seeded account, like a person at the serial console.
 
-use swiftos_tests::Guest;
+use swiftos_tests::{Guest, HarnessError, QemuConfig};
 
 #[test]
 fn boots_to_login_prompt_with_kernel_banner() {
@@ -53,4 +53,25 @@ fn poweroff_as_root_stops_the_machine() {
     g.send_line("poweroff").unwrap();
     let code = g.wait_exit(std::time::Duration::from_secs(60)).unwrap();
     assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_qemu_that_cannot_start_is_reported_with_its_status_and_its_words() {
+    let cfg = QemuConfig {
+        extra: vec!["-device".into(), "no-such-device-swiftos".into()],
+        ..QemuConfig::default()
+    };
+    let mut g = Guest::boot("qemu_refuses_to_start", &cfg).unwrap();
+    match g.expect("SwiftOS kernel booting") {
+        Err(e @ HarnessError::Exited { .. }) => {
+            let HarnessError::Exited { status, stderr, .. } = &e else {
+                unreachable!()
+            };
+            assert!(status.contains("exit status: 1"), "{e}");
+            assert!(stderr.contains("no-such-device-swiftos"), "{e}");
+            let text = e.to_string();
+            assert!(text.contains("QEMU's error output"), "{text}");
+        }
+        other => panic!("expected QEMU to exit at once, got {other:?}"),
+    }
 }

@@ -6,11 +6,14 @@
 //!   tests that drive the serial console.
 
 mod artifacts;
+mod cache;
+mod fresh;
+mod run;
 mod seed;
 mod setup;
 mod store;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -98,14 +101,37 @@ enum Cmd {
     },
     /// List the contents of a base image (like `ls -lR`).
     ImageList { image: std::path::PathBuf },
+    /// Empty the per-user build cache ($XDG_CACHE_HOME/swiftos, default ~/.cache/swiftos):
+    /// verified source tarballs, newlib sysroots and port builds. They are keyed by content hash
+    /// and shared by every clone, so the next build rebuilds them (cold, like a new machine).
+    /// Keeps the clone's development keys (build/keys/: the base image pins the seed root key)
+    /// and everything else under build/ (images, the package store, published repositories).
+    CleanCache,
+    /// Prove the README's two commands on a new Debian 12 machine: build a throwaway Debian 12
+    /// root with debootstrap (mirror from this machine's apt configuration), clone the current
+    /// commit into it, give it this machine's rustup toolchain without the AArch64 target, and
+    /// run `cargo xtask test` and `cargo xtask run` (to `login:`) inside it.
+    #[command(
+        after_help = "Needs root (debootstrap, chroot, mount namespaces) and network \
+        access to the Debian mirror, crates.io and the Rust toolchain server. The root is made \
+        under /var/tmp and removed afterwards (--keep keeps it for a look inside)."
+    )]
+    FreshCheck {
+        /// Keep the root afterwards (its path is printed).
+        #[arg(long)]
+        keep: bool,
+        /// Where to make the root [default: a new directory under /var/tmp].
+        #[arg(long, value_name = "DIR")]
+        root: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Setup => setup::ensure(),
+        Cmd::Setup => setup(),
         Cmd::Build => {
-            setup::ensure()?;
+            setup()?;
             artifacts::all().map(|_| ())
         }
         Cmd::Run {
@@ -114,13 +140,14 @@ fn main() -> Result<()> {
             store,
             fresh_store,
         } => {
-            setup::ensure()?;
-            artifacts::all()?;
+            setup()?;
             let store = store.unwrap_or_else(store::default_image);
-            if fresh_store || !store.exists() {
-                store::preseed(&store, &seed::ports()?, store::DEFAULT_SIZE, repo_port)?;
-            }
-            run(repo_port, httpd_port, &store)
+            run::run(&run::RunOptions {
+                repo_port,
+                httpd_port,
+                store,
+                fresh_store,
+            })
         }
         Cmd::StoreImage {
             packages,
@@ -129,7 +156,7 @@ fn main() -> Result<()> {
             repo_port,
             out,
         } => {
-            setup::ensure()?;
+            setup()?;
             let out = out.unwrap_or_else(store::default_image);
             if blank {
                 store::create_blank(&out, &size)
@@ -143,64 +170,33 @@ fn main() -> Result<()> {
             }
         }
         Cmd::Seed => {
-            setup::ensure()?;
+            setup()?;
             seed::publish().map(|_| ())
         }
         Cmd::Test {
             qemu_filter,
             skip_host,
         } => {
-            setup::ensure()?;
+            setup()?;
             test(qemu_filter, skip_host)
         }
         Cmd::Bench { runs } => {
-            setup::ensure()?;
+            setup()?;
             artifacts::all()?;
             bench(runs)
         }
+        Cmd::FreshCheck { keep, root } => fresh::check(&fresh::Options { keep, root }),
+        Cmd::CleanCache => cache::clean(),
         Cmd::ImageList { image } => artifacts::image_tool(&["list".as_ref(), image.as_os_str()]),
     }
 }
 
-fn run(repo_port: u16, httpd_port: u16, store: &std::path::Path) -> Result<()> {
-    let web_root = seed::publish()?;
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], repo_port));
-    let _server = seed::serve(&web_root, addr).with_context(|| {
-        format!(
-            "serving the seed repository on {addr} (pick another port with --repo-port {})",
-            seed::free_port().unwrap_or(8081)
-        )
-    })?;
-    println!(
-        "Seed repository {} served at http://{addr}/ (the guest sees http://10.0.2.2:{repo_port}/; access log {}).",
-        web_root.display(),
-        seed::server_log().display()
-    );
-    // The loopback DNS server the guest's /etc/resolv.conf points at (10.0.2.2:15353): it
-    // answers the project's names (repo.swiftos.test -> 10.0.2.2) and NXDOMAIN for the rest.
-    let _dns = swiftos_tests::net::start_dns();
-    println!(
-        "DNS for the guest on 127.0.0.1:{} (repo.swiftos.test -> 10.0.2.2); guest port 8080 is http://127.0.0.1:{httpd_port}/ here.",
-        swiftos_tests::net::DNS_PORT
-    );
-    println!(
-        "Booting SwiftOS. Log in as user/user (or root/root, guest/guest). Ctrl-A X quits QEMU."
-    );
-    println!(
-        "Package store: {} (mounted at /pkg; `pkg list` shows what it holds).",
-        store.display()
-    );
-    let status = QemuConfig {
-        store_image: Some(store.to_path_buf()),
-        ..QemuConfig::default()
-    }
-    .with_user_net(&[(httpd_port, 8080)], &[])
-    .command(true)
-    .status()
-    .context("starting qemu-system-aarch64")?;
-    if !status.success() {
-        bail!("QEMU exited with {status}");
-    }
+/// Install what is missing, and tell every later step (and the tests it starts) which QEMU
+/// to run.
+fn setup() -> Result<()> {
+    let tools = setup::ensure()?;
+    // Set while the process is still single-threaded; children inherit it.
+    std::env::set_var(swiftos_tests::QEMU_ENV, &tools.qemu);
     Ok(())
 }
 

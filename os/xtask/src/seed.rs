@@ -2,10 +2,9 @@
 //! serve it with `repo-server`.
 
 use anyhow::{bail, Context, Result};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use swiftos_tests::repo_root;
 
 use crate::artifacts::check;
@@ -152,17 +151,7 @@ fn changed_package(packages: &Path, web_root: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// A running `repo-server`; stopped when dropped.
-pub struct RepoServer {
-    child: Child,
-}
-
-impl Drop for RepoServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub use swiftos_tests::repo_fixture::RepoServer;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> Result<u16> {
@@ -176,43 +165,11 @@ pub fn server_log() -> PathBuf {
 
 /// Start `repo-server` on `web_root` at `addr` and wait until it accepts connections.
 pub fn serve(web_root: &Path, addr: SocketAddr) -> Result<RepoServer> {
-    // Build first so the wait below measures start-up, not compilation.
-    check(
-        super::cargo()
-            .current_dir(repo_root())
-            .args(["build", "--quiet", "-p", "repo-server"]),
-        "building repo-server",
-    )?;
-    let child = super::cargo()
-        .current_dir(repo_root())
-        .args(["run", "--quiet", "-p", "repo-server", "--", "--root"])
-        .arg(web_root)
-        .arg("--bind")
-        .arg(addr.to_string())
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::File::create(server_log())
-                .with_context(|| format!("creating {}", server_log().display()))?,
-        )
-        .spawn()
-        .context("starting repo-server")?;
-    let mut server = RepoServer { child };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(server);
-        }
-        if let Ok(Some(st)) = server.child.try_wait() {
-            bail!(
-                "repo-server exited at start-up ({st}); is {addr} already in use? (log: {})",
-                server_log().display()
-            );
-        }
-        if Instant::now() > deadline {
-            bail!("repo-server did not accept connections on {addr} within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    Ok(RepoServer::start_logged(
+        web_root,
+        addr.port(),
+        server_log(),
+    )?)
 }
 
 /// The full seed check of `cargo xtask test`: publish, serve on a free port, verify over HTTP

@@ -1,12 +1,17 @@
-//! Idempotent machine set-up: Debian packages and Rust targets the build needs.
+//! Idempotent machine set-up: Debian packages, QEMU and Rust targets the build needs.
+//!
+//! Set-up never quietly uninstalls what the user had: every `apt-get install` is simulated
+//! first, and one that would remove a package is refused in words. QEMU is the one known case
+//! (a machine with a newer `qemu-utils` than Debian 12's, which `Breaks` Debian 12's
+//! `qemu-system-common`): then Debian's `qemu-system-arm` is unpacked into the user cache
+//! instead of installed, and only its libraries are installed.
 
 use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Debian packages every build and test needs.
+/// Debian packages every build and test needs (QEMU is handled by [`ensure_qemu`]).
 pub const DEBIAN_PACKAGES: &[&str] = &[
-    // qemu-system-aarch64
-    "qemu-system-arm",
     // The cross C toolchain for the newlib sysroot and ports.
     "gcc-aarch64-linux-gnu",
     "binutils-aarch64-linux-gnu",
@@ -25,6 +30,18 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "wrk",
     "chromium",
 ];
+
+/// The Debian package that carries `qemu-system-aarch64`.
+const QEMU_PACKAGE: &str = "qemu-system-arm";
+/// The packages unpacked for a private QEMU (the binary, its shared data and firmware).
+const QEMU_UNPACK: &[&str] = &["qemu-system-arm", "qemu-system-common", "qemu-system-data"];
+
+/// What set-up found or made: the tools later steps run.
+#[derive(Debug)]
+pub struct Tools {
+    /// The `qemu-system-aarch64` to run (a name on `PATH` or a path in the user cache).
+    pub qemu: PathBuf,
+}
 
 fn installed(pkg: &str) -> bool {
     Command::new("dpkg-query")
@@ -59,27 +76,240 @@ fn run(argv: &[String], what: &str) -> Result<()> {
     Ok(())
 }
 
+fn apt(args: &[&str]) -> Vec<String> {
+    let mut v = sudo_prefix();
+    v.push("apt-get".into());
+    v.extend(args.iter().map(|s| s.to_string()));
+    v
+}
+
 /// Install whatever is missing; does nothing when all is present.
-pub fn ensure() -> Result<()> {
-    ensure_packages(DEBIAN_PACKAGES)?;
-    ensure_rust_target("aarch64-unknown-none")
+pub fn ensure() -> Result<Tools> {
+    let mut updated = false;
+    ensure_packages_once(DEBIAN_PACKAGES, &mut updated)?;
+    let qemu = ensure_qemu(&mut updated)?;
+    ensure_rust_target("aarch64-unknown-none")?;
+    Ok(Tools { qemu })
 }
 
 /// Install the given Debian packages if any is missing.
 pub fn ensure_packages(pkgs: &[&str]) -> Result<()> {
+    ensure_packages_once(pkgs, &mut false)
+}
+
+fn apt_update(updated: &mut bool) -> Result<()> {
+    if !*updated {
+        run(&apt(&["update", "-q"]), "apt-get update")?;
+        *updated = true;
+    }
+    Ok(())
+}
+
+fn ensure_packages_once(pkgs: &[&str], updated: &mut bool) -> Result<()> {
     let missing: Vec<&str> = pkgs.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
     println!("Installing Debian packages: {}", missing.join(" "));
-    let sudo = sudo_prefix();
-    let mut update = sudo.clone();
-    update.extend(["apt-get".into(), "update".into(), "-q".into()]);
-    run(&update, "apt-get update")?;
-    let mut install = sudo;
-    install.extend(["apt-get", "install", "-y", "-q", "--no-install-recommends"].map(String::from));
+    apt_update(updated)?;
+    let removed = apt_removals(&missing)?;
+    if !removed.is_empty() {
+        bail!(
+            "installing {} would make apt-get REMOVE {} (a conflict with what this machine has); \
+             nothing was changed. Resolve the conflict by hand (`apt-get install -s {}` shows \
+             why), then run the command again",
+            missing.join(" "),
+            removed.join(", "),
+            missing.join(" ")
+        );
+    }
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
     install.extend(missing.iter().map(|s| s.to_string()));
     run(&install, "apt-get install")
+}
+
+/// The packages (`name version`) that `apt-get install` of `pkgs` would remove, found by a
+/// simulation that changes nothing.
+fn apt_removals(pkgs: &[&str]) -> Result<Vec<String>> {
+    let out = Command::new("apt-get")
+        .args(["install", "-s", "-q", "--no-install-recommends"])
+        .args(pkgs)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .output()
+        .context("simulating apt-get install")?;
+    if !out.status.success() {
+        bail!(
+            "apt-get cannot install {}:\n{}",
+            pkgs.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(parse_removals(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `Remv NAME [VERSION]` lines of `apt-get -s` output, as `NAME VERSION`.
+fn parse_removals(sim: &str) -> Vec<String> {
+    sim.lines()
+        .filter_map(|l| l.strip_prefix("Remv "))
+        .map(|rest| {
+            let mut it = rest.split_whitespace();
+            let name = it.next().unwrap_or_default();
+            let ver = it.next().unwrap_or_default().trim_matches(['[', ']']);
+            format!("{name} {ver}").trim().to_string()
+        })
+        .collect()
+}
+
+/// `qemu-system-aarch64`: `$SWIFTOS_QEMU` when set, Debian's when installed (or installable
+/// without removing anything), else a private copy unpacked into the user cache.
+fn ensure_qemu(updated: &mut bool) -> Result<PathBuf> {
+    if let Some(q) = std::env::var_os(swiftos_tests::QEMU_ENV) {
+        return Ok(PathBuf::from(q));
+    }
+    let system = PathBuf::from("qemu-system-aarch64");
+    if installed(QEMU_PACKAGE) {
+        return Ok(system);
+    }
+    let version = candidate_version(QEMU_PACKAGE)?;
+    let private = private_qemu_dir(&version)?;
+    let binary = private.join("usr/bin/qemu-system-aarch64");
+    if binary.exists() {
+        ensure_libraries(&binary, updated)?;
+        return Ok(binary);
+    }
+    apt_update(updated)?;
+    let removed = apt_removals(&[QEMU_PACKAGE])?;
+    if removed.is_empty() {
+        println!("Installing Debian packages: {QEMU_PACKAGE}");
+        let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+        install.push(QEMU_PACKAGE.into());
+        run(&install, "apt-get install")?;
+        return Ok(system);
+    }
+    println!(
+        "Installing {QEMU_PACKAGE} would remove {} from this machine (its version Breaks \
+         Debian 12's qemu-system-common), so it is not installed: Debian's {QEMU_PACKAGE} \
+         {version} is unpacked into {} instead, and only its libraries are installed.",
+        removed.join(", "),
+        private.display()
+    );
+    unpack_private_qemu(&private)?;
+    ensure_libraries(&binary, updated)?;
+    Ok(binary)
+}
+
+/// The version `apt-get install PKG` would install.
+fn candidate_version(pkg: &str) -> Result<String> {
+    let out = Command::new("apt-cache")
+        .args(["show", "--no-all-versions", pkg])
+        .output()
+        .context("running apt-cache")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Version: "))
+        .map(|v| v.trim().to_string())
+        .with_context(|| {
+            format!("apt knows no package {pkg}: is Debian 12's main in the apt sources?")
+        })
+}
+
+/// `<user cache>/qemu/<version>`: one directory per Debian version of the package.
+fn private_qemu_dir(version: &str) -> Result<PathBuf> {
+    let safe: String = version
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".+-~".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(swport::cache::user_cache_dir()?.join("qemu").join(safe))
+}
+
+/// Download the QEMU packages (`apt-get download`, no installation) and unpack them into a
+/// temporary directory renamed to `dest` when complete.
+fn unpack_private_qemu(dest: &Path) -> Result<()> {
+    let parent = dest.parent().context("cache path has a parent")?;
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let tmp = parent.join(format!(".unpack-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let debs = tmp.join("debs");
+    std::fs::create_dir_all(&debs)?;
+    let st = Command::new("apt-get")
+        .arg("download")
+        .args(QEMU_UNPACK)
+        .current_dir(&debs)
+        .status()
+        .context("running apt-get download")?;
+    if !st.success() {
+        bail!("apt-get download {} failed ({st})", QEMU_UNPACK.join(" "));
+    }
+    let root = tmp.join("root");
+    for deb in std::fs::read_dir(&debs)? {
+        let deb = deb?.path();
+        let st = Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(&deb)
+            .arg(&root)
+            .status()
+            .context("running dpkg-deb")?;
+        if !st.success() {
+            bail!("dpkg-deb -x {} failed ({st})", deb.display());
+        }
+    }
+    std::fs::rename(&root, dest)
+        .with_context(|| format!("moving {} to {}", root.display(), dest.display()))?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// Install the shared libraries the private QEMU needs (its package's `Depends`, without the
+/// QEMU packages themselves), then check that every library resolves.
+fn ensure_libraries(binary: &Path, updated: &mut bool) -> Result<()> {
+    // The `Depends` come from apt, which describes the same version as the unpacked copy.
+    let out = Command::new("apt-cache")
+        .args(["show", "--no-all-versions", QEMU_PACKAGE])
+        .output()
+        .context("running apt-cache")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let deps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Depends: "))
+        .map(parse_depends)
+        .unwrap_or_default();
+    let libs: Vec<&str> = deps
+        .iter()
+        .map(String::as_str)
+        .filter(|d| !d.starts_with("qemu-"))
+        .collect();
+    ensure_packages_once(&libs, updated)?;
+    let ldd = Command::new("ldd")
+        .arg(binary)
+        .output()
+        .context("running ldd")?;
+    let report = String::from_utf8_lossy(&ldd.stdout);
+    let unresolved: Vec<&str> = report.lines().filter(|l| l.contains("not found")).collect();
+    if !unresolved.is_empty() {
+        bail!(
+            "{} needs libraries this machine lacks:\n{}",
+            binary.display(),
+            unresolved.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Package names of a Debian `Depends` field (first alternative, versions dropped).
+fn parse_depends(field: &str) -> Vec<String> {
+    field
+        .split(',')
+        .filter_map(|d| d.split('|').next())
+        .filter_map(|d| d.split_whitespace().next())
+        .map(|n| n.split(':').next().unwrap_or(n).to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 fn ensure_rust_target(target: &str) -> Result<()> {
@@ -103,4 +333,32 @@ fn ensure_rust_target(target: &str) -> Result<()> {
         ],
         "rustup target add",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removals_are_read_from_an_apt_simulation() {
+        let sim = "NOTE: This is only a simulation!\n\
+                   Remv qemu-utils [1:10.0.2+ds-2+deb13u1~bpo12+1]\n\
+                   Inst qemu-system-common (1:7.2+dfsg-7+deb12u18+b2 Debian:12.14/oldstable [amd64])\n\
+                   Conf qemu-system-common (1:7.2+dfsg-7+deb12u18+b2 Debian:12.14/oldstable [amd64])\n";
+        assert_eq!(
+            parse_removals(sim),
+            ["qemu-utils 1:10.0.2+ds-2+deb13u1~bpo12+1"]
+        );
+        assert!(parse_removals("Inst a (1 x)\nConf a (1 x)\n").is_empty());
+    }
+
+    #[test]
+    fn depends_fields_give_package_names() {
+        assert_eq!(
+            parse_depends(
+                "libaio1 (>= 0.3.93), libc6 (>= 2.34), a | b, qemu-system-common (= 1:7.2), x:any"
+            ),
+            ["libaio1", "libc6", "a", "qemu-system-common", "x"]
+        );
+    }
 }
