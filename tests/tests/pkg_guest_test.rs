@@ -276,6 +276,12 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     );
     let out = ok(&mut g, &format!("{r} search hello"));
     has(&out, &["hello 1.0.0 - the hello test package"], "search");
+    let out = ok(&mut g, &format!("{r} search"));
+    has(
+        &out,
+        &["hello 1.0.0 - the hello test package", "libgreet"],
+        "search with no word",
+    );
 
     // A real package: chunked download, zstd, signature, files in place.
     let out = ok(&mut g, &format!("{r} install hello"));

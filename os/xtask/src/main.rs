@@ -235,6 +235,9 @@ fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
         // The package tests install the seed's Lua package, so they run after the port phase.
         println!("== package tests: pkg in QEMU against signed repositories (tests/tests/pkg_test.rs) ==");
         ignored_qemu_tests("pkg_test", &["--skip=benchmark", "--test-threads=2"])?;
+        // `cargo xtask run` itself (it publishes the seed, so after the port phase too).
+        println!("== the run command: store lock, busy ports, nothing left when killed ==");
+        ignored_qemu_tests("run_command_test", &["--test-threads=1"])?;
     }
     Ok(())
 }

@@ -44,7 +44,11 @@ pub fn overlay(o: &Overlay) -> Option<String> {
 /// `pkg search TEXT`.
 pub fn search(text: &str, hits: &[Hit]) -> Vec<String> {
     if hits.is_empty() {
-        return alloc::vec![format!("no package matches {text:?}")];
+        return alloc::vec![if text.is_empty() {
+            String::from("the repository has no packages")
+        } else {
+            format!("no package matches {text:?}")
+        }];
     }
     hits.iter()
         .map(|h| {

@@ -61,11 +61,13 @@ enum Command {
         /// Repository URL to switch to first.
         url: Option<String>,
     },
-    /// Search package names and descriptions.
-    #[command(after_help = "Example: pkg --root DIR search compress")]
+    /// Search package names and descriptions; with no TEXT, list every package.
+    #[command(
+        after_help = "Examples:\n  pkg --root DIR search compress\n  pkg --root DIR search    # every package"
+    )]
     Search {
-        /// Text to look for (case-insensitive).
-        text: String,
+        /// Text to look for (case-insensitive); leave out to list every package.
+        text: Option<String>,
     },
     /// Show what the repository and the store know about a package.
     #[command(after_help = "Example: pkg --root DIR info lua")]
@@ -222,6 +224,7 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
             r.map_err(|e| fail(format!("{e}; the previously trusted metadata is kept")))?;
         }
         Command::Search { text } => {
+            let text = text.unwrap_or_default();
             let hits = pkg.search(&text).map_err(|e| fail(e.to_string()))?;
             print(report::search(&text, &hits));
         }

@@ -423,6 +423,11 @@ fn install_upgrade_rollback_remove_over_http() {
 
     let s = f.ok(&["search", "hello"]);
     assert!(s.contains("hello 1.0.0"), "{s}");
+    // No word: every package, as `apk search` lists them.
+    let s = f.ok(&["search"]);
+    for name in ["hello 1.0.0", "libgreet"] {
+        assert!(s.contains(name), "{s}");
+    }
     let s = f.ok(&["info", "hello"]);
     assert!(
         s.contains("depends: libgreet ^1") && s.contains("installed: no"),

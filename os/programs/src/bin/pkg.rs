@@ -67,9 +67,12 @@ architecture) metadata is refused and the previous metadata is kept. With URL, f
 Examples:\n\
 \x20 pkg update\n\
 \x20 pkg update http://10.0.2.2:8080/\n"),
-    ("search", "Usage: pkg search TEXT\n\
-Search package names and descriptions (case-insensitive) in the repository index.\n\
-Example: pkg search compress\n"),
+    ("search", "Usage: pkg search [TEXT]\n\
+Search package names and descriptions (case-insensitive) in the repository index;\n\
+with no TEXT, list every package.\n\
+Examples:\n\
+\x20 pkg search compress\n\
+\x20 pkg search\n"),
     ("info", "Usage: pkg info NAME\n\
 Published versions, description, dependencies, download size and installed state.\n\
 Example: pkg info lua\n"),
@@ -327,7 +330,11 @@ fn run(pkg: &mut Pkg<GuestPlatform>, cmd: &str, rest: &[String]) -> Result<(), F
         }
         "search" => {
             let a = parse(&[], &[])?;
-            let text = one_operand(&a, "TEXT")?;
+            let text = match a.operands.as_slice() {
+                [] => "",
+                [one] => one.as_str(),
+                _ => return Err(Fail::Usage(String::from("expected at most one TEXT"))),
+            };
             let hits = pkg.search(text).map_err(fail)?;
             print(report::search(text, &hits));
             Ok(())
