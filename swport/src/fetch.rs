@@ -102,8 +102,8 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    /// A fetcher caching under `cache` (normally `<repo>/.cache/sources`), falling back on the
-    /// given archive locations.
+    /// A fetcher caching under `cache` (normally `sources/` of the per-user cache directory,
+    /// [`crate::cache::user_cache_dir`]), falling back on the given archive locations.
     pub fn new(cache: impl Into<PathBuf>, locations: Vec<ArchiveLocation>) -> Self {
         Fetcher {
             cache: cache.into(),

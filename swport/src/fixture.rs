@@ -1,10 +1,13 @@
 //! `swport recipe repo-fixture NAME…`: package ports and publish them as a signed local TUF
 //! repository (the catalog crate's `Repository`), for tests and demos.
 //!
-//! Development keys live in `<cache>/keys/repo-fixture/` (created on first use): `root`,
+//! Development keys live in the clone, in `build/keys/repo-fixture/` (created on first use, or
+//! taken over from `.cache/keys/repo-fixture/` where an older swport left them): `root`,
 //! `timestamp`, `snapshot`, `targets` (TUF roles) beside the package signing key of
-//! [`crate::port::signing_key`]. The output directory is replaced each time.
+//! [`crate::port::signing_key`]. The packages are written to `build/repo-fixture-packages/`; the
+//! output directory is replaced each time.
 
+use crate::cache::CacheError;
 use crate::port::{self, PortEnv, PortError};
 use catalog_core::Compat;
 use catalog_repo::{Expiry, KeyPair, RepoError, Repository, RoleSpec, RootSpec, Signers};
@@ -15,6 +18,8 @@ use std::path::{Path, PathBuf};
 pub enum FixtureError {
     #[error(transparent)]
     Port(#[from] PortError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
     #[error("repository: {0}")]
     Repo(#[from] RepoError),
     #[error("I/O error on {path}: {source}")]
@@ -53,14 +58,15 @@ fn role_key(dir: &Path, name: &str) -> Result<KeyPair, FixtureError> {
 /// Package `names` and publish them into `out` (replaced).
 pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixture, FixtureError> {
     let (pkg_key, pkg_key_path) = port::signing_key(env, None)?;
-    let kdir = env.cache.join("keys/repo-fixture");
+    let kdir = env.keys.join("repo-fixture");
+    env.adopt_legacy_key("repo-fixture")?;
     std::fs::create_dir_all(&kdir).map_err(io(&kdir))?;
     let root = role_key(&kdir, "root")?;
     let ts = role_key(&kdir, "timestamp")?;
     let snap = role_key(&kdir, "snapshot")?;
     let tgt = role_key(&kdir, "targets")?;
 
-    let built_dir = env.cache.join("repo-fixture-packages");
+    let built_dir = env.root.join("build/repo-fixture-packages");
     let mut built = Vec::new();
     for name in names {
         built.push(port::package(env, name, &built_dir, &pkg_key)?);

@@ -1,6 +1,8 @@
 //! swport: the SwiftOS host recipe engine — verified source fetching, the newlib sysroot,
 //! typed port recipes and their packaging.
 pub mod apt;
+pub mod build_cache;
+pub mod cache;
 pub mod debsrc;
 pub mod fetch;
 pub mod fixture;

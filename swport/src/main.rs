@@ -47,6 +47,12 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RecipeCmd,
     },
+    /// Delete superseded cache entries: sysroots other than the current one and, per port,
+    /// every build but the most recently used (and build directories of processes that are gone).
+    ///
+    /// The cache is the per-user directory $XDG_CACHE_HOME/swiftos (default ~/.cache/swiftos);
+    /// `cargo xtask clean-cache` empties it. Do not run this while a build is running.
+    Gc,
     /// The hosted repository: signing keys, publishing a static web root, verifying a URL.
     #[command(after_help = REPO_EXAMPLES)]
     Repo {
@@ -146,17 +152,24 @@ enum RecipeCmd {
     /// Fetch and verify the recipe's source into the cache.
     Fetch { name: String },
     /// Fetch, unpack, patch, build, stage and package into NAME-VERSION.swpkg.
+    ///
+    /// Builds are cached by the content hash of every input (the port's folder, the sysroot,
+    /// the source, SOURCE_DATE_EPOCH, swport's version) under
+    /// $XDG_CACHE_HOME/swiftos/ports/NAME/HASH/; an unchanged port is packaged from there.
     Package {
         name: String,
         /// Output directory.
         #[arg(long, short)]
         out: Option<PathBuf>,
-        /// Signing key (swpkg secret key); default: the development key in .cache/keys/.
+        /// Signing key (swpkg secret key); default: the development key in build/keys/.
         #[arg(long)]
         key: Option<PathBuf>,
         /// Parallel jobs.
         #[arg(long, short, default_value_t = 2)]
         jobs: u32,
+        /// Build even when a cached build of the same inputs exists (and replace it).
+        #[arg(long)]
+        rebuild: bool,
     },
     /// Package ports and publish them as a signed local repository (TUF metadata + packages).
     RepoFixture {
@@ -186,7 +199,8 @@ enum SysrootCmd {
     },
     /// Print the content hash of the sysroot inputs.
     Hash,
-    /// Delete cached sysroots other than the current one (and abandoned build directories).
+    /// Delete cached sysroots other than the current one (and abandoned build directories);
+    /// `swport gc` also collects port builds.
     Gc,
 }
 
@@ -202,7 +216,6 @@ fn main() -> Result<()> {
         None => swport::find_repo_root(&cwd)
             .context("cannot find the repository root (no sysroot/newlib.toml above the current directory); pass --root")?,
     };
-    let cache = root.join(".cache");
     match cli.cmd {
         Cmd::Fetch {
             url,
@@ -210,7 +223,7 @@ fn main() -> Result<()> {
             debian_package,
             debian_version,
         } => {
-            let f = Fetcher::from_system(cache.join("sources"));
+            let f = Fetcher::from_system(user_cache()?.join("sources"));
             let got = f
                 .fetch(&SourceSpec {
                     url,
@@ -223,12 +236,13 @@ fn main() -> Result<()> {
             println!("{}", got.path.display());
         }
         Cmd::Catalog { cmd } => catalog_cmd(&root, cmd)?,
+        Cmd::Gc => gc(&root)?,
         Cmd::Recipe { cmd } => recipe_cmd(&root, cmd)?,
         Cmd::Repo { .. } => unreachable!("handled before the checkout is located"),
         Cmd::Sysroot { cmd } => {
             let cfg = SysrootConfig {
                 source_dir: root.join("sysroot"),
-                cache_dir: cache,
+                cache_dir: user_cache()?,
                 jobs: 2,
             };
             match cmd {
@@ -264,9 +278,28 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// The per-user cache directory.
+fn user_cache() -> Result<PathBuf> {
+    Ok(swport::cache::user_cache_dir()?)
+}
+
+fn gc(root: &std::path::Path) -> Result<()> {
+    let env = PortEnv::new(root)?;
+    let mut removed = swport::build_cache::gc(&env.cache).context("port builds")?;
+    removed.extend(sysroot::gc(&env.sysroot_config()).context("sysroots")?);
+    for p in &removed {
+        println!("removed {}", p.display());
+    }
+    println!(
+        "swport gc: {} entries removed from {}",
+        removed.len(),
+        env.cache.display()
+    );
+    Ok(())
+}
+
 fn catalog_cmd(root: &std::path::Path, cmd: CatalogCmd) -> Result<()> {
-    let env = PortEnv::new(root);
-    let ports = env.ports();
+    let ports = swport::recipe::Ports::new(root.join("ports"));
     match cmd {
         CatalogCmd::Validate => {
             let c = ports.validate_catalog()?;
@@ -319,8 +352,7 @@ fn catalog_cmd(root: &std::path::Path, cmd: CatalogCmd) -> Result<()> {
 }
 
 fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
-    let mut env = PortEnv::new(root);
-    let ports = env.ports();
+    let ports = swport::recipe::Ports::new(root.join("ports"));
     match cmd {
         RecipeCmd::Validate { name } => {
             let r = ports.recipe(&name)?;
@@ -333,9 +365,13 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
         }
         RecipeCmd::Manifest { name } => {
             let r = ports.recipe(&name)?;
-            let pkgroot = env.work_dir(&name).join("pkgroot");
-            if pkgroot.is_dir() {
-                let (m, _) = port::manifest_for(&r, &pkgroot)?;
+            let env = PortEnv::new(root)?;
+            let built = port::cached_build(&env, &name).unwrap_or_else(|e| {
+                eprintln!("swport: cannot look for a cached build of {name}: {e}");
+                None
+            });
+            if let Some(b) = built {
+                let (m, _) = port::manifest_for(&r, &b.pkgroot)?;
                 println!("{}", String::from_utf8_lossy(&m.to_canonical_bytes()));
             } else {
                 let sm = port::source_manifest(&r);
@@ -348,14 +384,14 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
                     "abi": swpkg_core::ABI_VERSION,
                     "depends": sm.depends,
                     "files": r.package.files,
-                    "note": "not built yet: file sizes and sha256 appear after `swport recipe package`",
+                    "note": "not built for the current inputs yet: file sizes and sha256 appear after `swport recipe package`",
                 });
                 println!("{}", serde_json::to_string_pretty(&planned)?);
             }
         }
         RecipeCmd::Fetch { name } => {
             let r = ports.recipe(&name)?;
-            let got = env.fetcher().fetch(&r.source_spec())?;
+            let got = PortEnv::new(root)?.fetcher().fetch(&r.source_spec())?;
             eprintln!(
                 "swport: {} verified (sha256 {}), from {:?}",
                 name, r.source.sha256, got.origin
@@ -367,12 +403,17 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
             out,
             key,
             jobs,
+            rebuild,
         } => {
+            let mut env = PortEnv::new(root)?;
             env.jobs = jobs;
+            env.rebuild = rebuild;
             let t = Instant::now();
             let (key, key_path) = port::signing_key(&env, key.as_deref())?;
             let out = out.unwrap_or_else(|| root.join("build/packages"));
             let p = port::package(&env, &name, &out, &key)?;
+            let how = if p.cached { "cached build" } else { "built" };
+            eprintln!("swport: {name}: {how} {}", p.build_hash);
             eprintln!(
                 "swport: packaged {} ({} files) in {:.1}s, signed with {}; log {}",
                 name,
@@ -384,6 +425,7 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
             println!("{}  {}", p.sha256, p.path.display());
         }
         RecipeCmd::RepoFixture { names, out, jobs } => {
+            let mut env = PortEnv::new(root)?;
             env.jobs = jobs;
             let out = out.unwrap_or_else(|| root.join("build/repo-fixture"));
             let f = swport::fixture::repo_fixture(&env, &names, &out)?;

@@ -2,7 +2,8 @@
 //! `gcc-aarch64-linux-gnu`, plus crt0, the syscall glue, the generated `<swiftos/abi.h>`, extra
 //! POSIX headers, the linker script and the `aarch64-swiftos-{cc,ar,ranlib,...}` wrappers.
 //!
-//! The result lives in `<cache>/sysroot/<hash>/`, where `<hash>` covers every input (the files
+//! The result lives in `<cache>/sysroot/<hash>/` (`<cache>`: the per-user cache directory of
+//! [`crate::cache::user_cache_dir`]), where `<hash>` covers every input (the files
 //! under `sysroot/`, the generated header, the build flags and the cross compiler's version);
 //! when that directory is complete a build is a no-op. The tree is assembled in a private work
 //! directory and renamed into place only when complete, so a failed build leaves nothing.
@@ -94,7 +95,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SysrootError + '_ {
 pub struct SysrootConfig {
     /// The `sysroot/` source folder.
     pub source_dir: PathBuf,
-    /// The cache root (`<repo>/.cache`); sources go to `sources/`, sysroots to `sysroot/`.
+    /// The cache root (normally [`crate::cache::user_cache_dir`]); sources go to `sources/`,
+    /// sysroots to `sysroot/`.
     pub cache_dir: PathBuf,
     /// `make -j`.
     pub jobs: usize,
@@ -225,13 +227,16 @@ pub fn build(cfg: &SysrootConfig, log: &mut dyn FnMut(&str)) -> Result<Sysroot, 
     let result = build_in(cfg, &spec, &tarball, &work, &hash, log);
     match result {
         Ok(stage) => {
-            if dest.exists() {
-                // Somebody else finished the same build meanwhile: theirs is identical.
-                let _ = std::fs::remove_dir_all(&work);
-            } else {
-                std::fs::rename(&stage, &dest).map_err(io(&dest))?;
-                let _ = std::fs::remove_dir_all(&work);
+            // Another clone sharing the cache may finish the same build first (before the
+            // check or before the rename): theirs is identical and stays.
+            if !dest.exists() {
+                if let Err(e) = std::fs::rename(&stage, &dest) {
+                    if !dest.join("swiftos-sysroot.json").is_file() {
+                        return Err(io(&dest)(e));
+                    }
+                }
             }
+            let _ = std::fs::remove_dir_all(&work);
             Ok(Sysroot {
                 path: dest,
                 cached: false,

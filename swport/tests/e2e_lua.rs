@@ -1,6 +1,7 @@
 //! End to end: package Lua from a clean cache (sysroot built from verified newlib source, Lua
 //! fetched from the apt configuration's Debian mirror), check the package verifies and holds
-//! static AArch64 programs linked at 0x400000, and that packaging twice gives the same bytes.
+//! static AArch64 programs linked at 0x400000, that building and packaging again gives the same
+//! bytes, and that a third packaging reuses the cached build.
 //!
 //! Needs the cross compiler and the Debian mirror, and takes a few minutes, so it is ignored by
 //! default: `cargo test -p swport --test e2e_lua -- --ignored`.
@@ -22,23 +23,37 @@ fn elf_entry_and_machine(b: &[u8]) -> (u64, u16, u16) {
 fn package_lua_from_a_clean_cache_reproducibly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cache = tempfile::tempdir().unwrap();
-    let mut env = PortEnv::new(&root);
-    env.cache = cache.path().to_owned();
+    let mut env = PortEnv::with_cache(&root, cache.path());
+    env.keys = cache.path().join("keys");
     env.progress = false;
     let (key, _) = port::signing_key(&env, None).unwrap();
     let out1 = cache.path().join("out1");
     let out2 = cache.path().join("out2");
+    let out3 = cache.path().join("out3");
 
     let t = std::time::Instant::now();
     let first = port::package(&env, "lua", &out1, &key).unwrap();
     eprintln!("cold: {:.1}s", t.elapsed().as_secs_f64());
+    assert!(!first.cached);
+    env.rebuild = true;
     let t = std::time::Instant::now();
     let second = port::package(&env, "lua", &out2, &key).unwrap();
-    eprintln!("cached: {:.1}s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "rebuilt (sysroot cached): {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(!second.cached);
     assert_eq!(
         first.sha256, second.sha256,
-        "packaging must be reproducible"
+        "building and packaging must be reproducible"
     );
+    env.rebuild = false;
+    let t = std::time::Instant::now();
+    let third = port::package(&env, "lua", &out3, &key).unwrap();
+    eprintln!("cached build: {:.1}s", t.elapsed().as_secs_f64());
+    assert!(third.cached, "an unchanged port is not built again");
+    assert_eq!(third.build_hash, first.build_hash);
+    assert_eq!(first.sha256, third.sha256);
     assert_eq!(first.path.file_name().unwrap(), "lua-5.4.4.swpkg");
 
     let pubkey = ed25519_dalek::SigningKey::verifying_key(&key);
@@ -70,7 +85,7 @@ fn repo_fixture_verifies_with_the_catalog_client() {
     type Fetch = fn(&str, u64) -> Result<Vec<u8>, catalog_core::FetchError>;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut env = PortEnv::new(&root);
+    let mut env = PortEnv::new(&root).unwrap();
     env.progress = false;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("repo");
@@ -118,8 +133,8 @@ fn a_failing_build_names_the_step_and_the_log() {
     )
     .unwrap();
 
-    let mut env = PortEnv::new(root);
-    env.cache = real.join(".cache");
+    // The user's cache: the real sysroot and the Lua source are (or will be) there.
+    let mut env = PortEnv::new(root).unwrap();
     env.progress = false;
     let err = port::build(&env, "broken").unwrap_err();
     let msg = err.to_string();
@@ -130,5 +145,16 @@ fn a_failing_build_names_the_step_and_the_log() {
     };
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("error: no compiler today"), "{text}");
+    // Nothing half-built went into the cache: only the private build directory (kept for
+    // its log) is there.
+    let entries: Vec<String> = std::fs::read_dir(env.work_dir("broken"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        entries.len() == 1 && entries[0].starts_with(".build-"),
+        "{entries:?}"
+    );
+    assert!(log.starts_with(env.work_dir("broken").join(&entries[0])));
     std::fs::remove_dir_all(env.work_dir("broken")).unwrap();
 }

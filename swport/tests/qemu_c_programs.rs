@@ -30,7 +30,7 @@ fn add(src: &Path, dest: &str) -> AddSpec {
 #[ignore = "needs the built image, QEMU and the cross toolchain; run by `cargo xtask test`"]
 fn c_programs_and_lua_run_in_swiftos() {
     let root = root();
-    let mut env = PortEnv::new(&root);
+    let mut env = PortEnv::new(&root).unwrap();
     env.progress = false;
     let sysroot = env.sysroot(&mut |m| eprintln!("sysroot: {m}")).unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -45,7 +45,7 @@ fn c_programs_and_lua_run_in_swiftos() {
             .unwrap();
         assert!(st.success(), "compiling {prog}.c");
     }
-    let (_, pkgroot, _) = port::build(&env, "lua").unwrap();
+    let pkgroot = port::build(&env, "lua").unwrap().pkgroot;
     for prog in ["lua", "luac"] {
         std::fs::copy(pkgroot.join("bin").join(prog), cbin.join(prog)).unwrap();
     }

@@ -102,8 +102,9 @@ enum Cmd {
     /// List the contents of a base image (like `ls -lR`).
     ImageList { image: std::path::PathBuf },
     /// Empty the per-user build cache ($XDG_CACHE_HOME/swiftos, default ~/.cache/swiftos):
-    /// verified source tarballs, newlib sysroots and port builds. They are keyed by content hash
-    /// and shared by every clone, so the next build rebuilds them (cold, like a new machine).
+    /// verified source tarballs, newlib sysroots, port builds (and set-up's private QEMU, when it
+    /// unpacked one). They are keyed by content hash and shared by every clone, so the next build
+    /// remakes them (cold, like a new machine).
     /// Keeps the clone's development keys (build/keys/: the base image pins the seed root key)
     /// and everything else under build/ (images, the package store, published repositories).
     CleanCache,
