@@ -103,6 +103,14 @@ pub fn adopt_legacy(legacy: &Path, new: &Path) -> Result<bool, CacheError> {
         std::fs::create_dir_all(parent).map_err(adopt)?;
     }
     std::fs::rename(legacy, new).map_err(adopt)?;
+    // The old folders up to `.cache` go once they are empty (`remove_dir` leaves anything
+    // else alone).
+    for dir in legacy.ancestors().skip(1) {
+        let _ = std::fs::remove_dir(dir);
+        if dir.file_name().is_some_and(|n| n == ".cache") {
+            break;
+        }
+    }
     Ok(true)
 }
 
@@ -162,6 +170,10 @@ mod tests {
             "old"
         );
         assert!(!old.exists());
+        assert!(
+            !t.path().join(".cache").exists(),
+            "the emptied old folder goes too"
+        );
         // A second legacy copy never replaces keys already in place.
         std::fs::create_dir_all(&old).unwrap();
         std::fs::write(old.join("root.key"), "other").unwrap();

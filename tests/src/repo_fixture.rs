@@ -75,6 +75,8 @@ pub fn seed_keys_dir() -> Result<PathBuf> {
             legacy.display(),
             dir.display()
         )))?;
+        // The old folder goes once it is empty (`remove_dir` leaves anything else alone).
+        let _ = fs::remove_dir(root.join(".cache"));
     }
     if !dir.join("root.key").exists() {
         fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;

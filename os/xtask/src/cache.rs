@@ -25,7 +25,8 @@ pub fn clean() -> Result<()> {
     }
     println!("clean-cache: kept the development keys (build/keys/) and the rest of build/");
     let legacy = swiftos_tests::repo_root().join(".cache");
-    if legacy.is_dir() {
+    let legacy_used = std::fs::read_dir(&legacy).is_ok_and(|mut d| d.next().is_some());
+    if legacy_used {
         println!(
             "clean-cache: note: {} is the in-clone cache of an older checkout ({}); nothing \
              uses it any more and its keys move to build/keys/ on first use: once they have, \
