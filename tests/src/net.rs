@@ -94,6 +94,9 @@ pub fn try_start_dns() -> Result<TestDns, DnsError> {
         "--no-poll",
         "--pid-file=",
         "--user=root",
+        // Keep root's group too: a change of group ID (dnsmasq's default is `dip`) clears the
+        // parent-death signal, and the server would outlive a killed run.
+        "--group=root",
         "--bind-interfaces",
         "--listen-address=127.0.0.1",
         "--interface=lo",

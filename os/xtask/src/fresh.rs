@@ -401,10 +401,15 @@ fn install_toolchain(dir: &Path) -> Result<()> {
 /// /tmp), as root with a user's login environment.
 fn in_root(dir: &Path, script: &str) -> Command {
     let d = dir.display();
+    // Build settings of this run (CI's) pass through; nothing else of this machine's environment.
+    let pass: String = ["CARGO_INCREMENTAL", "CARGO_TERM_COLOR"]
+        .iter()
+        .filter_map(|k| Some(format!("{k}={} ", std::env::var(k).ok()?)))
+        .collect();
     let mounts = format!(
         "mount -t proc proc {d}/proc && mount -t sysfs sys {d}/sys && \
          mount --rbind /dev {d}/dev && mount -t tmpfs tmp {d}/tmp && \
-         exec chroot {d} /usr/bin/env -i HOME=/root USER=root LANG=C.UTF-8 TERM=dumb \
+         exec chroot {d} /usr/bin/env -i HOME=/root USER=root LANG=C.UTF-8 TERM=dumb {pass}\
          PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
          /bin/bash -c \"$0\""
     );
