@@ -91,6 +91,10 @@ pub fn base_image_path() -> PathBuf {
 /// the one set-up found or unpacked; default: `qemu-system-aarch64` on `PATH`).
 pub const QEMU_ENV: &str = "SWIFTOS_QEMU";
 
+/// The environment variable naming the Python that has python-tuf (the TUF interoperability
+/// tests' peer; `cargo xtask` sets it to the virtual environment set-up made).
+pub const TUF_PYTHON_ENV: &str = "SWIFTOS_TUF_PYTHON";
+
 /// The `qemu-system-aarch64` binary to run.
 pub fn qemu_binary() -> PathBuf {
     std::env::var_os(QEMU_ENV)

@@ -198,6 +198,7 @@ fn setup() -> Result<()> {
     let tools = setup::ensure()?;
     // Set while the process is still single-threaded; children inherit it.
     std::env::set_var(swiftos_tests::QEMU_ENV, &tools.qemu);
+    std::env::set_var(swiftos_tests::TUF_PYTHON_ENV, &tools.tuf_python);
     Ok(())
 }
 

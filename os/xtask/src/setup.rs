@@ -29,7 +29,14 @@ pub const DEBIAN_PACKAGES: &[&str] = &[
     "nginx-light",
     "wrk",
     "chromium",
+    // The TUF interoperability tests' peer: python-tuf in a virtual environment (see
+    // [`ensure_tuf_python`]) made with Debian's Python.
+    "python3-venv",
 ];
+
+/// The pinned Python packages of the TUF peer (python-tuf, securesystemslib with its
+/// `cryptography` backend), one `name==version` per line.
+pub const TUF_REQUIREMENTS: &str = "catalog/tuf-client/tests/python/requirements.txt";
 
 /// The Debian package that carries `qemu-system-aarch64`.
 const QEMU_PACKAGE: &str = "qemu-system-arm";
@@ -41,6 +48,8 @@ const QEMU_UNPACK: &[&str] = &["qemu-system-arm", "qemu-system-common", "qemu-sy
 pub struct Tools {
     /// The `qemu-system-aarch64` to run (a name on `PATH` or a path in the user cache).
     pub qemu: PathBuf,
+    /// The Python of the virtual environment holding python-tuf.
+    pub tuf_python: PathBuf,
 }
 
 fn installed(pkg: &str) -> bool {
@@ -89,7 +98,56 @@ pub fn ensure() -> Result<Tools> {
     ensure_packages_once(DEBIAN_PACKAGES, &mut updated)?;
     let qemu = ensure_qemu(&mut updated)?;
     ensure_rust_target("aarch64-unknown-none")?;
-    Ok(Tools { qemu })
+    let tuf_python = ensure_tuf_python()?;
+    Ok(Tools { qemu, tuf_python })
+}
+
+/// A virtual environment with the pinned python-tuf ([`TUF_REQUIREMENTS`]) in the user cache,
+/// `<cache>/python-tuf/<hash of the requirements>/`, made with Debian's Python and filled from
+/// PyPI on first use; returns its `python`.
+fn ensure_tuf_python() -> Result<PathBuf> {
+    use sha2::Digest;
+    let req = swiftos_tests::repo_root().join(TUF_REQUIREMENTS);
+    let pins = std::fs::read(&req).with_context(|| format!("reading {}", req.display()))?;
+    let hash = hex_prefix(&sha2::Sha256::digest(&pins));
+    let venv = swport::cache::user_cache_dir()?
+        .join("python-tuf")
+        .join(hash);
+    let python = venv.join("bin/python");
+    if venv.join("ready").exists() {
+        return Ok(python);
+    }
+    println!(
+        "Making the python-tuf environment {} (pinned in {TUF_REQUIREMENTS})",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(&venv);
+    run(
+        &[
+            "/usr/bin/python3".into(),
+            "-m".into(),
+            "venv".into(),
+            venv.display().to_string(),
+        ],
+        "python3 -m venv",
+    )?;
+    run(
+        &[
+            venv.join("bin/pip").display().to_string(),
+            "install".into(),
+            "--quiet".into(),
+            "--no-deps".into(),
+            "--requirement".into(),
+            req.display().to_string(),
+        ],
+        "pip install (python-tuf)",
+    )?;
+    std::fs::write(venv.join("ready"), &pins)?;
+    Ok(python)
+}
+
+fn hex_prefix(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Install the given Debian packages if any is missing.
