@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use swiftos_tests::{repo_root, Guest};
 
+use crate::artifacts::check;
 use crate::setup;
 
 /// Packages the root starts with beyond debootstrap's `minbase`: what a machine with rustup's
@@ -87,7 +88,7 @@ fn check_in(
         STARTING_PACKAGES.join(","),
         dir.display()
     );
-    run_cmd(
+    check(
         Command::new("debootstrap")
             .arg("--variant=minbase")
             .arg(format!("--include={}", STARTING_PACKAGES.join(",")))
@@ -103,14 +104,14 @@ fn check_in(
     let t = Instant::now();
     println!("== fresh-check: clone {commit} and this machine's rustup toolchain ==");
     let clone = dir.join("root/swiftos");
-    run_cmd(
+    check(
         Command::new("git")
             .args(["clone", "--quiet", "--no-hardlinks"])
             .arg(repo_root())
             .arg(&clone),
         "git clone",
     )?;
-    run_cmd(
+    check(
         Command::new("git")
             .current_dir(&clone)
             .args(["checkout", "--quiet", "--detach", commit]),
@@ -166,16 +167,6 @@ fn git(args: &[&str]) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
-    let st = cmd
-        .status()
-        .with_context(|| format!("{what}: could not start {:?}", cmd.get_program()))?;
-    if !st.success() {
-        bail!("{what} failed ({st})");
-    }
-    Ok(())
 }
 
 /// This machine's apt sources (`/etc/apt/sources.list`, `*.list` and deb822 `*.sources` in
@@ -347,7 +338,7 @@ fn install_toolchain(dir: &Path) -> Result<()> {
         .context("this machine's rustup has no default toolchain")?;
     let to = dir.join("root/.rustup/toolchains");
     std::fs::create_dir_all(&to)?;
-    run_cmd(
+    check(
         Command::new("cp")
             .arg("-al")
             .arg(rustup_home.join("toolchains").join(&default))
