@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use swiftos_tests::{repo_root, Guest};
 
-use crate::artifacts::check;
+use crate::artifacts::check as run_checked;
 use crate::setup;
 
 /// Packages the root starts with beyond debootstrap's `minbase`: what a machine with rustup's
@@ -88,7 +88,7 @@ fn check_in(
         STARTING_PACKAGES.join(","),
         dir.display()
     );
-    check(
+    run_checked(
         Command::new("debootstrap")
             .arg("--variant=minbase")
             .arg(format!("--include={}", STARTING_PACKAGES.join(",")))
@@ -104,14 +104,14 @@ fn check_in(
     let t = Instant::now();
     println!("== fresh-check: clone {commit} and this machine's rustup toolchain ==");
     let clone = dir.join("root/swiftos");
-    check(
+    run_checked(
         Command::new("git")
             .args(["clone", "--quiet", "--no-hardlinks"])
             .arg(repo_root())
             .arg(&clone),
         "git clone",
     )?;
-    check(
+    run_checked(
         Command::new("git")
             .current_dir(&clone)
             .args(["checkout", "--quiet", "--detach", commit]),
@@ -338,7 +338,7 @@ fn install_toolchain(dir: &Path) -> Result<()> {
         .context("this machine's rustup has no default toolchain")?;
     let to = dir.join("root/.rustup/toolchains");
     std::fs::create_dir_all(&to)?;
-    check(
+    run_checked(
         Command::new("cp")
             .arg("-al")
             .arg(rustup_home.join("toolchains").join(&default))
