@@ -17,9 +17,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::error::{Error, KeySource, Role};
+use crate::keys::KeyRing;
 use crate::metadata::{
-    check_expiry, check_pinned, check_root, parse, verify_signatures, verify_threshold, Envelope,
-    MetaFile, PinnedCheck, Root, Snapshot, TargetFile, Targets, Timestamp,
+    check_expiry, check_pinned, check_root, parse, verify_threshold, verify_with_root, Envelope,
+    MetaFile, PinnedCheck, RoleKeys, Root, Snapshot, TargetFile, Targets, Timestamp,
 };
 
 /// A transport failure reported by the platform.
@@ -127,14 +128,22 @@ pub struct Client<P: Platform> {
     timestamp: Option<Envelope<Timestamp>>,
     snapshot: Option<Envelope<Snapshot>>,
     targets: Option<Envelope<Targets>>,
-    delegated: BTreeMap<String, Envelope<Targets>>,
+    /// Verified delegated metadata of this refresh, by the path it was reached through.
+    delegated: BTreeMap<RolePath, Envelope<Targets>>,
+    /// Targets found through delegations by [`Client::find_target`] in this refresh.
+    found: BTreeMap<String, TargetFile>,
 }
+
+/// The delegated role names leading from the top-level targets role to a delegated role, that
+/// role last. Verified delegated metadata is cached by its path: a role is trusted only with the
+/// keys and threshold of the delegator it was reached through.
+type RolePath = Vec<String>;
 
 /// Parse root bytes and check they are a structurally valid root signed by its own threshold.
 pub fn verify_self_signed_root(bytes: &[u8]) -> Result<Envelope<Root>, Error> {
     let env = parse::<Root>(bytes)?;
     check_root(&env.signed)?;
-    verify_signatures(&env, &env.signed, Role::Root, KeySource::NewRoot)?;
+    verify_with_root(&env, &env, Role::Root, KeySource::NewRoot)?;
     Ok(env)
 }
 
@@ -163,6 +172,7 @@ impl<P: Platform> Client<P> {
             snapshot: None,
             targets: None,
             delegated: BTreeMap::new(),
+            found: BTreeMap::new(),
         })
     }
 
@@ -202,6 +212,7 @@ impl<P: Platform> Client<P> {
         self.snapshot = None;
         self.targets = None;
         self.delegated.clear();
+        self.found.clear();
         self.update_root()?;
         self.update_timestamp()?;
         self.update_snapshot()?;
@@ -265,9 +276,9 @@ impl<P: Platform> Client<P> {
             };
             let new = parse::<Root>(&bytes)?;
             // §5.3.4: a threshold of the trusted root's root keys, then of the new root's own.
-            verify_signatures(&new, &self.root.signed, Role::Root, KeySource::TrustedRoot)?;
+            verify_with_root(&new, &self.root, Role::Root, KeySource::TrustedRoot)?;
             check_root(&new.signed)?;
-            verify_signatures(&new, &new.signed, Role::Root, KeySource::NewRoot)?;
+            verify_with_root(&new, &new, Role::Root, KeySource::NewRoot)?;
             // §5.3.5: exactly the next version.
             if new.signed.version != next {
                 return Err(Error::VersionMismatch {
@@ -299,7 +310,7 @@ impl<P: Platform> Client<P> {
     ) -> Option<(Envelope<T>, Vec<u8>)> {
         let bytes = self.platform.load(role).ok()??;
         let env = parse::<T>(&bytes).ok()?;
-        verify_signatures(&env, &self.root.signed, role, KeySource::TrustedRoot).ok()?;
+        verify_with_root(&env, &self.root, role, KeySource::TrustedRoot).ok()?;
         Some((env, bytes))
     }
 
@@ -311,12 +322,7 @@ impl<P: Platform> Client<P> {
         let url = join_url(&self.config.metadata_base, "timestamp.json");
         let bytes = self.fetch("timestamp.json", url, self.config.timestamp_max_length)?;
         let new = parse::<Timestamp>(&bytes)?;
-        verify_signatures(
-            &new,
-            &self.root.signed,
-            Role::Timestamp,
-            KeySource::TrustedRoot,
-        )?;
+        verify_with_root(&new, &self.root, Role::Timestamp, KeySource::TrustedRoot)?;
         let new_snap = snapshot_pin(&new.signed)?.version;
         let mut keep_trusted = false;
         if let Some(old) = &trusted {
@@ -374,12 +380,7 @@ impl<P: Platform> Client<P> {
         let bytes = self.fetch(&name, url, limit)?;
         check_pinned(&name, &bytes, pin.length, pin.hashes.as_ref(), false)?;
         let new = parse::<Snapshot>(&bytes)?;
-        verify_signatures(
-            &new,
-            &self.root.signed,
-            Role::Snapshot,
-            KeySource::TrustedRoot,
-        )?;
+        verify_with_root(&new, &self.root, Role::Snapshot, KeySource::TrustedRoot)?;
         if let Some(old) = &trusted {
             // §5.5.5: no targets metadata listed before may disappear or go back.
             for (file, info) in &old.signed.meta {
@@ -449,12 +450,7 @@ impl<P: Platform> Client<P> {
         let bytes = self.fetch(&name, url, limit)?;
         check_pinned(&name, &bytes, pin.length, pin.hashes.as_ref(), false)?;
         let new = parse::<Targets>(&bytes)?;
-        verify_signatures(
-            &new,
-            &self.root.signed,
-            Role::Targets,
-            KeySource::TrustedRoot,
-        )?;
+        verify_with_root(&new, &self.root, Role::Targets, KeySource::TrustedRoot)?;
         if new.signed.version != pin.version {
             return Err(Error::VersionMismatch {
                 role: Role::Targets,
@@ -468,35 +464,36 @@ impl<P: Platform> Client<P> {
         Ok(())
     }
 
-    /// The trusted description of a target: from the top-level targets role, or from a
-    /// delegated role already loaded by [`Client::find_target`] (requires a refresh).
+    /// The trusted description of a target: from the top-level targets role, or as found
+    /// through the delegations by [`Client::find_target`] (requires a refresh).
     pub fn target_info(&self, name: &str) -> Result<&TargetFile, Error> {
         let t = self.targets.as_ref().ok_or(Error::NotRefreshed)?;
         t.signed
             .targets
             .get(name)
-            .or_else(|| {
-                self.delegated
-                    .values()
-                    .find_map(|d| d.signed.targets.get(name))
-            })
+            .or_else(|| self.found.get(name))
             .ok_or_else(|| Error::UnknownTarget { name: name.into() })
     }
 
     /// Look a target up through the top-level targets role and then its delegations (spec
     /// §5.6.7: pre-order depth-first search, in listed order, only through roles whose paths
     /// match, stopping below a terminating role, at most `max_delegations` roles). Delegated
-    /// metadata is verified like top-level targets, with the delegating role's keys.
+    /// metadata is verified like top-level targets, with the keys and threshold that the
+    /// delegating role on the current search path gives it: a role reached through two
+    /// delegators is trusted only as far as each of them trusts it.
     pub fn find_target(&mut self, name: &str) -> Result<TargetFile, Error> {
         let top = self.targets.as_ref().ok_or(Error::NotRefreshed)?;
         if let Some(t) = top.signed.targets.get(name) {
             return Ok(t.clone());
         }
-        let mut stack: Vec<(String, String)> = Vec::new();
-        push_children(&top.signed, "targets", name, &mut stack);
+        let mut stack: Vec<RolePath> = Vec::new();
+        push_children(&top.signed, &[], name, &mut stack);
         let mut visited = BTreeSet::new();
         let mut count = 0u64;
-        while let Some((role, parent)) = stack.pop() {
+        while let Some(path) = stack.pop() {
+            let Some(role) = path.last().cloned() else {
+                continue;
+            };
             if count >= self.config.max_delegations {
                 break;
             }
@@ -504,51 +501,31 @@ impl<P: Platform> Client<P> {
                 continue;
             }
             count += 1;
-            self.load_delegated(&role, &parent)
-                .map_err(|e| Error::Delegated {
-                    name: role.clone(),
-                    source: Box::new(e),
-                })?;
-            let env = &self.delegated[&role];
+            self.load_delegated(&path).map_err(|e| Error::Delegated {
+                name: role,
+                source: Box::new(e),
+            })?;
+            let env = &self.delegated[&path];
             if let Some(t) = env.signed.targets.get(name) {
-                return Ok(t.clone());
+                let t = t.clone();
+                self.found.insert(name.into(), t.clone());
+                return Ok(t);
             }
-            let signed = env.signed.clone();
-            push_children(&signed, &role, name, &mut stack);
+            push_children(&env.signed, &path, name, &mut stack);
         }
         Err(Error::UnknownTarget { name: name.into() })
     }
 
-    /// Load and verify the delegated role `role` delegated by `parent` into the cache.
-    fn load_delegated(&mut self, role: &str, parent: &str) -> Result<(), Error> {
-        if self.delegated.contains_key(role) {
+    /// Load the delegated role at the end of `path` into the cache, verified against the keys
+    /// and threshold its delegator (the role before it in `path`) gives it.
+    fn load_delegated(&mut self, path: &[String]) -> Result<(), Error> {
+        if self.delegated.contains_key(path) {
             return Ok(());
         }
-        let parent_meta = if parent == "targets" {
-            &self.targets.as_ref().ok_or(Error::NotRefreshed)?.signed
-        } else {
-            &self
-                .delegated
-                .get(parent)
-                .ok_or(Error::NotRefreshed)?
-                .signed
+        let Some((role, parent)) = path.split_last() else {
+            return Err(Error::NotRefreshed);
         };
-        let delegations = parent_meta
-            .delegations
-            .as_ref()
-            .ok_or_else(|| Error::MissingEntry {
-                role: Role::Targets,
-                entry: format!("delegation to {role}"),
-            })?;
-        let dr = delegations
-            .roles
-            .iter()
-            .find(|r| r.name == role)
-            .ok_or_else(|| Error::MissingEntry {
-                role: Role::Targets,
-                entry: format!("delegation to {role}"),
-            })?;
-        let (keys, rk) = (delegations.keys.clone(), dr.role_keys());
+        let (keys, rk) = self.delegation(parent, role)?;
         let file = format!("{role}.json");
         let pin = self
             .snapshot
@@ -562,19 +539,72 @@ impl<P: Platform> Client<P> {
                 entry: file.clone(),
             })?
             .clone();
-        let now = self.platform.now();
-        if let Ok(Some(bytes)) = self.platform.load_delegated(role) {
-            if let Ok(env) = parse::<Targets>(&bytes) {
-                if verify_threshold(&env, &keys, &rk, KeySource::Delegator).is_ok()
-                    && env.signed.version == pin.version
-                    && check_expiry(&env.signed, now).is_ok()
-                    && check_pinned(&file, &bytes, pin.length, pin.hashes.as_ref(), false).is_ok()
-                {
-                    self.delegated.insert(role.into(), env);
-                    return Ok(());
-                }
-            }
-        }
+        let trusted = |env: &Envelope<Targets>| {
+            verify_threshold(env, &keys, &rk, KeySource::Delegator).is_ok()
+        };
+        // The same metadata verified through another delegator in this refresh (already
+        // checked against the snapshot), if this delegator trusts it too.
+        let seen = self
+            .delegated
+            .iter()
+            .find(|(p, e)| p.last() == Some(role) && trusted(e))
+            .map(|(_, e)| e.clone());
+        let env = match seen.or_else(|| self.stored_delegated(role, &pin, trusted)) {
+            Some(env) => env,
+            None => self.fetch_delegated(role, &pin, &keys, &rk)?,
+        };
+        self.delegated.insert(path.to_vec(), env);
+        Ok(())
+    }
+
+    /// The keys and threshold the role at `parent` (empty: top-level targets) gives `role`.
+    fn delegation(&self, parent: &[String], role: &str) -> Result<(KeyRing, RoleKeys), Error> {
+        let parent_env = if parent.is_empty() {
+            self.targets.as_ref()
+        } else {
+            self.delegated.get(parent)
+        };
+        let parent_env = parent_env.ok_or(Error::NotRefreshed)?;
+        let missing = || Error::MissingEntry {
+            role: Role::Targets,
+            entry: format!("delegation to {role}"),
+        };
+        let delegations = parent_env.signed.delegations.as_ref().ok_or_else(missing)?;
+        let dr = delegations
+            .roles
+            .iter()
+            .find(|r| r.name == role)
+            .ok_or_else(missing)?;
+        Ok((parent_env.keys.clone(), dr.role_keys()))
+    }
+
+    /// The platform's stored copy of `role`, if it is still the pinned, unexpired version and
+    /// `trusted` by the current delegator.
+    fn stored_delegated(
+        &mut self,
+        role: &str,
+        pin: &MetaFile,
+        trusted: impl Fn(&Envelope<Targets>) -> bool,
+    ) -> Option<Envelope<Targets>> {
+        let bytes = self.platform.load_delegated(role).ok()??;
+        let env = parse::<Targets>(&bytes).ok()?;
+        let file = format!("{role}.json");
+        let ok = trusted(&env)
+            && env.signed.version == pin.version
+            && check_expiry(&env.signed, self.platform.now()).is_ok()
+            && check_pinned(&file, &bytes, pin.length, pin.hashes.as_ref(), false).is_ok();
+        ok.then_some(env)
+    }
+
+    /// Download `role`'s metadata and verify it (pin, signatures by `keys`/`rk`, version,
+    /// expiry); stores it with the platform.
+    fn fetch_delegated(
+        &mut self,
+        role: &str,
+        pin: &MetaFile,
+        keys: &KeyRing,
+        rk: &RoleKeys,
+    ) -> Result<Envelope<Targets>, Error> {
         let name = if self.root.signed.consistent_snapshot {
             format!("{}.{}.json", pin.version, percent_encode(role))
         } else {
@@ -585,7 +615,7 @@ impl<P: Platform> Client<P> {
         let bytes = self.fetch(&name, url, limit)?;
         check_pinned(&name, &bytes, pin.length, pin.hashes.as_ref(), false)?;
         let env = parse::<Targets>(&bytes)?;
-        verify_threshold(&env, &keys, &rk, KeySource::Delegator)?;
+        verify_threshold(&env, keys, rk, KeySource::Delegator)?;
         if env.signed.version != pin.version {
             return Err(Error::VersionMismatch {
                 role: Role::Targets,
@@ -593,12 +623,11 @@ impl<P: Platform> Client<P> {
                 found: env.signed.version,
             });
         }
-        check_expiry(&env.signed, now)?;
+        check_expiry(&env.signed, self.platform.now())?;
         self.platform
             .store_delegated(role, &bytes)
             .map_err(|detail| Error::Store { detail })?;
-        self.delegated.insert(role.into(), env);
-        Ok(())
+        Ok(env)
     }
 
     /// The URL a target is downloaded from: with consistent snapshots the file name is prefixed
@@ -649,14 +678,17 @@ pub fn target_path(
     })
 }
 
-/// Push the roles `meta` delegates `target` to onto the search stack (first listed on top); a
-/// matching terminating role ends the search below it, so the rest of the stack is dropped.
-fn push_children(meta: &Targets, parent: &str, target: &str, stack: &mut Vec<(String, String)>) {
+/// Push the roles `meta` (the role at `parent`) delegates `target` to onto the search stack
+/// (first listed on top) as paths from the top-level targets role; a matching terminating role
+/// ends the search below it, so the rest of the stack is dropped.
+fn push_children(meta: &Targets, parent: &[String], target: &str, stack: &mut Vec<RolePath>) {
     let Some(d) = &meta.delegations else { return };
     let mut children = Vec::new();
     for r in &d.roles {
         if r.matches(target) {
-            children.push((r.name.clone(), parent.to_string()));
+            let mut path = parent.to_vec();
+            path.push(r.name.clone());
+            children.push(path);
             if r.terminating {
                 stack.clear();
                 break;

@@ -176,6 +176,23 @@ pub enum Error {
         /// What was checked.
         what: String,
     },
+    /// A key of a known type (ed25519, ECDSA P-256, RSA-PSS) whose key material is unusable.
+    #[error(
+        "{role} metadata lists key {keyid} ({keytype}/{scheme}) that cannot be used: {problem}; \
+         the repository's key holders must correct or remove that key"
+    )]
+    MalformedKey {
+        /// Role of the metadata listing the key (`targets` also for delegated roles).
+        role: Role,
+        /// The key id.
+        keyid: String,
+        /// Its `keytype`.
+        keytype: String,
+        /// Its `scheme`.
+        scheme: String,
+        /// What is wrong.
+        problem: crate::keys::KeyProblem,
+    },
     /// A required entry is missing from a `meta` map or from targets.
     #[error("{role} metadata has no entry for {entry:?}")]
     MissingEntry {

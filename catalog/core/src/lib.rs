@@ -1,11 +1,9 @@
 //! SwiftOS repository trust and package selection, shared by the host tools and the in-OS `pkg`
-//! client: TUF 1.0 metadata (root, timestamp, snapshot, targets) with ed25519 canonical-JSON
-//! signatures, the client update workflow of the TUF specification §5 written against a small
-//! [`client::Platform`] trait, the package index carried in targets custom metadata, and a
-//! dependency resolver over `semver` requirements.
-//!
-//! Delegated targets roles are not implemented: a `delegations` block in targets metadata is
-//! accepted but ignored, so only targets listed by the top-level targets role are visible.
+//! client: TUF 1.0 metadata (root, timestamp, snapshot, targets and delegated targets roles)
+//! with canonical-JSON signatures by ed25519, ECDSA P-256 and RSA-PSS keys ([`keys`]), the client
+//! update workflow of the TUF specification §5 written against a small [`client::Platform`]
+//! trait, the package index carried in targets custom metadata, and a dependency resolver over
+//! `semver` requirements.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -15,6 +13,7 @@ pub mod canonical;
 pub mod client;
 pub mod error;
 pub mod index;
+pub mod keys;
 pub mod metadata;
 pub mod resolve;
 pub mod time;

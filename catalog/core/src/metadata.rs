@@ -1,6 +1,6 @@
 //! TUF 1.0 metadata: the model of the four top-level roles, parsing of untrusted bytes, key ids,
-//! ed25519 signature threshold checks over the canonical JSON of `signed`, and the length/hash
-//! checks of pinned files.
+//! signature threshold checks over the canonical JSON of `signed` (ed25519, ECDSA P-256 and
+//! RSA-PSS keys, see [`crate::keys`]), and the length/hash checks of pinned files.
 //!
 //! Unknown fields are accepted and ignored (the specification requires forward compatibility);
 //! they are still covered by the signature because the canonical form is computed from the
@@ -16,17 +16,19 @@ use sha2::{Digest, Sha256, Sha512};
 
 use crate::canonical::{to_canonical, to_canonical_from};
 use crate::error::{Error, KeySource, Role};
+use crate::keys::KeyRing;
 use crate::time;
 
 /// The TUF specification version written by this implementation.
 pub const SPEC_VERSION: &str = "1.0.31";
 
-/// A public key as listed in root metadata.
+/// A public key as listed in root metadata or in delegations. The types this client verifies
+/// are listed in [`crate::keys`]; others are kept (and skipped when counting signatures).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Key {
-    /// `"ed25519"` for every key this client can use.
+    /// `"ed25519"`, `"ecdsa"`, `"rsa"`, … .
     pub keytype: String,
-    /// `"ed25519"`.
+    /// `"ed25519"`, `"ecdsa-sha2-nistp256"`, `"rsassa-pss-sha256"`, … .
     pub scheme: String,
     /// The key material.
     pub keyval: KeyVal,
@@ -35,8 +37,10 @@ pub struct Key {
 /// The `keyval` object of a key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct KeyVal {
-    /// Hex-encoded 32-byte ed25519 public key.
-    pub public: String,
+    /// The public key: 64 hex digits for ed25519, a PEM SubjectPublicKeyInfo for ECDSA and RSA.
+    /// Absent in some key types this client does not verify (e.g. Sigstore identities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<String>,
 }
 
 impl Key {
@@ -46,7 +50,19 @@ impl Key {
             keytype: "ed25519".into(),
             scheme: "ed25519".into(),
             keyval: KeyVal {
-                public: hex::encode(public),
+                public: Some(hex::encode(public)),
+            },
+        }
+    }
+
+    /// An ECDSA P-256 key (`ecdsa` / `ecdsa-sha2-nistp256`) from its PEM SubjectPublicKeyInfo,
+    /// as securesystemslib writes it.
+    pub fn ecdsa_p256(public_pem: &str) -> Key {
+        Key {
+            keytype: "ecdsa".into(),
+            scheme: "ecdsa-sha2-nistp256".into(),
+            keyval: KeyVal {
+                public: Some(public_pem.into()),
             },
         }
     }
@@ -63,7 +79,7 @@ impl Key {
             return None;
         }
         let mut out = [0u8; 32];
-        hex::decode_to_slice(&self.keyval.public, &mut out).ok()?;
+        hex::decode_to_slice(self.keyval.public.as_ref()?, &mut out).ok()?;
         Some(out)
     }
 }
@@ -381,6 +397,11 @@ pub trait RoleMeta: DeserializeOwned + Serialize {
     fn validate(&self) -> Result<(), String> {
         Ok(())
     }
+    /// The keys this metadata lists (root `keys`, targets `delegations.keys`), parsed by
+    /// [`parse`] into [`Envelope::keys`].
+    fn listed_keys(&self) -> Option<&BTreeMap<String, Key>> {
+        None
+    }
 }
 
 macro_rules! role_meta {
@@ -402,9 +423,27 @@ macro_rules! role_meta {
         }
     };
 }
-role_meta!(Root, Role::Root);
 role_meta!(Timestamp, Role::Timestamp);
 role_meta!(Snapshot, Role::Snapshot);
+
+impl RoleMeta for Root {
+    const ROLE: Role = Role::Root;
+    fn type_(&self) -> &str {
+        &self.type_
+    }
+    fn spec_version(&self) -> &str {
+        &self.spec_version
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn expires(&self) -> &str {
+        &self.expires
+    }
+    fn listed_keys(&self) -> Option<&BTreeMap<String, Key>> {
+        Some(&self.keys)
+    }
+}
 
 impl RoleMeta for Targets {
     const ROLE: Role = Role::Targets;
@@ -423,6 +462,9 @@ impl RoleMeta for Targets {
     fn validate(&self) -> Result<(), String> {
         self.delegations.as_ref().map_or(Ok(()), check_delegations)
     }
+    fn listed_keys(&self) -> Option<&BTreeMap<String, Key>> {
+        self.delegations.as_ref().map(|d| &d.keys)
+    }
 }
 
 /// Parsed, not yet verified metadata: the model plus the canonical bytes that signatures cover.
@@ -434,6 +476,9 @@ pub struct Envelope<T> {
     pub canonical: Vec<u8>,
     /// The signatures.
     pub signatures: Vec<Signature>,
+    /// The keys the metadata lists (root `keys`, targets `delegations.keys`), parsed once;
+    /// empty for timestamp and snapshot.
+    pub keys: KeyRing,
 }
 
 /// The outer shape of every metadata file.
@@ -444,7 +489,8 @@ struct RawEnvelope {
 }
 
 /// Parse untrusted metadata bytes of role `T::ROLE`. Checks shape, `_type`, `spec_version`,
-/// `version >= 1`, the expiry format and that no key signs twice; does not check signatures.
+/// `version >= 1`, the expiry format and that no key signs twice, and parses the keys it lists
+/// (a malformed key of a known type is [`Error::MalformedKey`]); does not check signatures.
 pub fn parse<T: RoleMeta>(bytes: &[u8]) -> Result<Envelope<T>, Error> {
     let role = T::ROLE;
     let malformed = |detail: String| Error::Malformed { role, detail };
@@ -494,10 +540,15 @@ pub fn parse<T: RoleMeta>(bytes: &[u8]) -> Result<Envelope<T>, Error> {
             });
         }
     }
+    let keys = match signed.listed_keys() {
+        Some(k) => KeyRing::from_keys(role, k)?,
+        None => KeyRing::default(),
+    };
     Ok(Envelope {
         signed,
         canonical,
         signatures: raw.signatures,
+        keys,
     })
 }
 
@@ -533,47 +584,50 @@ pub fn check_root(root: &Root) -> Result<(), Error> {
 }
 
 /// Check that `env` is signed by at least the threshold of distinct keys that `root` authorises
-/// for `role`. Signatures by unknown keys, unsupported key types or invalid signatures are
-/// ignored; two key ids carrying the same public key count once.
+/// for `role`. Signatures by unknown keys, skipped key types or invalid signatures are ignored;
+/// two key ids carrying the same public key count once. Parses root's keys on every call: for
+/// one-off checks; the client uses [`verify_with_root`] with the keys parsed once.
 pub fn verify_signatures<T: RoleMeta>(
     env: &Envelope<T>,
     root: &Root,
     role: Role,
     keys: KeySource,
 ) -> Result<(), Error> {
-    let rk = root
-        .roles
+    let ring = KeyRing::from_keys(Role::Root, &root.keys)?;
+    verify_threshold(env, &ring, role_keys(root, role)?, keys)
+}
+
+/// [`verify_signatures`] against parsed root metadata (its keys parsed once by [`parse`]).
+pub fn verify_with_root<T: RoleMeta>(
+    env: &Envelope<T>,
+    root: &Envelope<Root>,
+    role: Role,
+    keys: KeySource,
+) -> Result<(), Error> {
+    verify_threshold(env, &root.keys, role_keys(&root.signed, role)?, keys)
+}
+
+fn role_keys(root: &Root, role: Role) -> Result<&RoleKeys, Error> {
+    root.roles
         .get(role.name())
         .ok_or_else(|| Error::InvalidRoot {
             detail: alloc::format!("role {role} is missing"),
-        })?;
-    verify_threshold(env, &root.keys, rk, keys)
+        })
 }
 
 /// Check that `env` carries valid signatures from at least `rk.threshold` distinct keys of
 /// `rk.keyids` (looked up in `keys`).
 pub fn verify_threshold<T: RoleMeta>(
     env: &Envelope<T>,
-    keys: &BTreeMap<String, Key>,
+    keys: &KeyRing,
     rk: &RoleKeys,
     source: KeySource,
 ) -> Result<(), Error> {
-    let mut counted: Vec<[u8; 32]> = Vec::new();
-    for sig in &env.signatures {
-        if !rk.keyids.contains(&sig.keyid) {
-            continue;
-        }
-        let Some(public) = keys.get(&sig.keyid).and_then(Key::ed25519_public) else {
-            continue;
-        };
-        if counted.contains(&public) {
-            continue;
-        }
-        if verify_ed25519(&public, &env.canonical, &sig.sig) {
-            counted.push(public);
-        }
-    }
-    let valid = counted.len() as u64;
+    let sigs = env
+        .signatures
+        .iter()
+        .map(|s| (s.keyid.as_str(), s.sig.as_str()));
+    let valid = keys.count_valid(&rk.keyids, &env.canonical, sigs);
     if valid < rk.threshold {
         return Err(Error::ThresholdNotMet {
             role: T::ROLE,
@@ -584,18 +638,6 @@ pub fn verify_threshold<T: RoleMeta>(
         });
     }
     Ok(())
-}
-
-fn verify_ed25519(public: &[u8; 32], msg: &[u8], sig_hex: &str) -> bool {
-    let mut sig = [0u8; 64];
-    if hex::decode_to_slice(sig_hex, &mut sig).is_err() {
-        return false;
-    }
-    let Ok(vk) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
-        return false;
-    };
-    vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(&sig))
-        .is_ok()
 }
 
 /// Fail with [`Error::Expired`] if `meta` expires at or before `now` (Unix seconds).

@@ -277,3 +277,106 @@ fn invalid_delegations_make_targets_malformed() {
         "{e}"
     );
 }
+
+/// Two delegators, `deleg-a` (for `a/*`) and `deleg-b` (for `b/*`), both delegate the role
+/// `shared`, each with its own key; `shared.json` is signed only by the key `deleg-a` trusts and
+/// lists a target under each path.
+fn shared_role_behind_two_delegators() -> Sim {
+    let mut sim = Sim::new(false);
+    let mut a = drole("deleg-a", 40);
+    let mut b = drole("deleg-b", 41);
+    let mut shared = drole("shared", 50);
+    a.delegates.push(("shared", key(50), vec!["a/*"], false));
+    b.delegates.push(("shared", key(51), vec!["b/*"], false));
+    add(&mut shared.targets, &mut sim, "a/x.txt", b"a's to give");
+    add(&mut shared.targets, &mut sim, "b/y.txt", b"not a's to give");
+    publish(
+        &mut sim,
+        &[
+            ("deleg-a", key(40), vec!["a/*"], false),
+            ("deleg-b", key(41), vec!["b/*"], false),
+        ],
+        &[a, b, shared],
+    );
+    sim
+}
+
+fn shared_threshold_not_met() -> Error {
+    Error::Delegated {
+        name: "shared".into(),
+        source: Box::new(Error::ThresholdNotMet {
+            role: Role::Targets,
+            version: 1,
+            valid: 0,
+            threshold: 1,
+            keys: KeySource::Delegator,
+        }),
+    }
+}
+
+#[test]
+fn a_role_trusted_through_one_delegator_is_not_trusted_through_another() {
+    let sim = shared_role_behind_two_delegators();
+    let mut cl = client(&sim);
+    assert_eq!(cl.download_target("a/x.txt").unwrap(), b"a's to give");
+    // `shared` is now verified (under deleg-a) and cached; through deleg-b it is not trusted.
+    assert_eq!(cl.find_target("b/y.txt"), Err(shared_threshold_not_met()));
+    assert_eq!(
+        cl.download_target("b/y.txt"),
+        Err(shared_threshold_not_met())
+    );
+    assert!(cl.target_info("b/y.txt").is_err());
+    assert!(cl.target_url("b/y.txt").is_err());
+    // The path through deleg-a still works in the same client.
+    assert_eq!(cl.download_target("a/x.txt").unwrap(), b"a's to give");
+    // A new client whose store holds the verified `shared.json` refuses it through deleg-b too.
+    let mem = cl.into_platform();
+    assert!(mem.delegated.contains_key("shared"));
+    let mut cl = Client::new(mem, config()).unwrap();
+    cl.refresh().unwrap();
+    assert_eq!(
+        cl.download_target("b/y.txt"),
+        Err(shared_threshold_not_met())
+    );
+}
+
+#[test]
+fn a_role_refused_through_one_delegator_is_still_checked_through_the_other() {
+    let sim = shared_role_behind_two_delegators();
+    let mut cl = client(&sim);
+    assert_eq!(
+        cl.download_target("b/y.txt"),
+        Err(shared_threshold_not_met())
+    );
+    assert_eq!(cl.download_target("a/x.txt").unwrap(), b"a's to give");
+    assert_eq!(
+        cl.download_target("b/y.txt"),
+        Err(shared_threshold_not_met())
+    );
+}
+
+#[test]
+fn a_role_trusted_by_both_delegators_is_found_through_each() {
+    let mut sim = Sim::new(false);
+    let mut a = drole("deleg-a", 40);
+    let mut b = drole("deleg-b", 41);
+    let mut shared = drole("shared", 50);
+    a.delegates.push(("shared", key(50), vec!["a/*"], false));
+    b.delegates.push(("shared", key(50), vec!["b/*"], false));
+    add(&mut shared.targets, &mut sim, "a/x.txt", b"x");
+    add(&mut shared.targets, &mut sim, "b/y.txt", b"y");
+    publish(
+        &mut sim,
+        &[
+            ("deleg-a", key(40), vec!["a/*"], false),
+            ("deleg-b", key(41), vec!["b/*"], false),
+        ],
+        &[a, b, shared],
+    );
+    let mut cl = client(&sim);
+    assert_eq!(cl.download_target("a/x.txt").unwrap(), b"x");
+    assert_eq!(cl.download_target("b/y.txt").unwrap(), b"y");
+    // The second path reused the metadata verified through the first: one download.
+    let fetched = cl.platform().fetched.iter();
+    assert_eq!(fetched.filter(|u| u.contains("shared")).count(), 1);
+}
