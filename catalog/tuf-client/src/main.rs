@@ -8,8 +8,11 @@
 //! ```
 //! Exit status 0 on success, 1 on any failure (the reason goes to standard error). Trusted
 //! metadata lives in `D/ROLE.json`; a downloaded target is written to `O/<percent-encoded name>`
-//! (every byte outside `A-Za-z0-9-._~` encoded, `/` included).
+//! (every byte outside `A-Za-z0-9-._~` encoded, `/` included). A target already there with the
+//! trusted length and every trusted hash is not downloaded again ("already present, verified");
+//! one that differs is replaced through the normal verified download.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -133,6 +136,11 @@ fn run(a: Args) -> Result<()> {
             let mut c = Client::new(platform, Config::new(&with_slash(&url), &with_slash(&base)))?;
             c.refresh().context("refresh failed")?;
             for name in &a.target_names {
+                let path = out.join(quote(name));
+                if already_present(&mut c, name, &path)? {
+                    println!("{name}: already present, verified ({})", path.display());
+                    continue;
+                }
                 let bytes = c
                     .download_target(name)
                     .with_context(|| format!("download of {name:?} failed"))?;
@@ -142,6 +150,39 @@ fn run(a: Args) -> Result<()> {
         }
         other => bail!("unknown or missing command {other:?}\n{USAGE}"),
     }
+}
+
+/// Whether `path` already holds target `name` with its trusted length and every trusted hash.
+/// A missing file, or one that differs in any way, is `false` (it is then downloaded).
+fn already_present<P: catalog_core::Platform>(
+    c: &mut Client<P>,
+    name: &str,
+    path: &Path,
+) -> Result<bool> {
+    let info = c
+        .find_target(name)
+        .with_context(|| format!("download of {name:?} failed"))?;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(false);
+    };
+    if file.metadata().map(|m| m.len()).ok() != Some(info.length) {
+        return Ok(false);
+    }
+    let mut check = c
+        .target_check(name)
+        .with_context(|| format!("download of {name:?} failed"))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) => return Ok(false),
+        };
+        if check.update(&buf[..n]).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(check.finish().is_ok())
 }
 
 fn write_target(out: &Path, name: &str, bytes: &[u8]) -> Result<()> {
