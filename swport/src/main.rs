@@ -63,6 +63,7 @@ enum Cmd {
 
 const REPO_EXAMPLES: &str = "Examples:
   swport repo keygen keys/                       # root, targets, snapshot, timestamp key pairs
+  swport repo keygen --key-type ecdsa keys/      # ECDSA P-256 online role keys, ed25519 root
   swport repo publish --packages build/packages --keys keys/ --out build/hosted-repo
   repo-server --root build/hosted-repo --bind 127.0.0.1:8080
   swport repo verify-url http://127.0.0.1:8080/ --root-key build/hosted-repo/repo-root.pub
@@ -86,7 +87,17 @@ struct RepoLabel {
 #[derive(Subcommand)]
 enum RepoCmd {
     /// Create the four role key pairs (root, targets, snapshot, timestamp) in DIR; never overwrites.
-    Keygen { dir: PathBuf },
+    ///
+    /// With `--key-type ecdsa` the timestamp, snapshot and targets keys are ECDSA P-256 (PEM
+    /// PKCS#8 secret keys, as openssl and securesystemslib write them; `ecdsa-sha2-nistp256` in
+    /// the TUF metadata); the root key stays ed25519, because clients pin it
+    /// (`pkg repo set --root-key`) and it signs packages.
+    Keygen {
+        dir: PathBuf,
+        /// Key type of the timestamp, snapshot and targets keys.
+        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "ecdsa"])]
+        key_type: String,
+    },
     /// Publish (or re-publish) every .swpkg of --packages into a static web root.
     ///
     /// Packages are verified first (signature by the root key or a KEYS/package*.pub key, every
@@ -455,11 +466,18 @@ fn repo_cmd(cmd: RepoCmd) -> Result<()> {
         );
     };
     match cmd {
-        RepoCmd::Keygen { dir } => {
-            for p in catalog_hosted::generate_keys(&dir)
+        RepoCmd::Keygen { dir, key_type } => {
+            let key_type: catalog_hosted::KeyType = key_type.parse()?;
+            for p in catalog_hosted::generate_keys_of(&dir, key_type)
                 .with_context(|| format!("creating role keys in {}", dir.display()))?
             {
                 println!("wrote {}", p.display());
+            }
+            if key_type != catalog_hosted::KeyType::Ed25519 {
+                println!(
+                    "timestamp, snapshot and targets keys are {key_type} (P-256); the root key is \
+                     ed25519 (clients pin it and it signs packages)"
+                );
             }
         }
         RepoCmd::Publish {

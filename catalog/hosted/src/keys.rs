@@ -1,13 +1,17 @@
-//! The publisher's key directory: one ed25519 key file per TUF role (`root.key`,
-//! `timestamp.key`, `snapshot.key`, `targets.key`, the format `swpkg keygen` writes) and any
-//! number of package-signing public keys `package*.pub`. Packages must be signed by the root key
-//! or by one of those package keys; `pkg repo set URL --root-key repo-root.pub` trusts the root
-//! key for packages, others are listed in `hosted-repo.json` for `--package-key`.
+//! The publisher's key directory: one key file per TUF role (`root.key`, `timestamp.key`,
+//! `snapshot.key`, `targets.key`) and any number of package-signing public keys `package*.pub`.
+//! Packages must be signed by the root key or by one of those package keys; `pkg repo set URL
+//! --root-key repo-root.pub` trusts the root key for packages, others are listed in
+//! `hosted-repo.json` for `--package-key`.
+//!
+//! The root key is ed25519 (the format `swpkg keygen` writes): clients pin it and it signs
+//! packages, both ed25519-only. The timestamp, snapshot and targets keys may be ed25519 or ECDSA
+//! P-256 (PEM files, see [`catalog_repo::keys`]); [`generate_keys_of`] makes either.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use catalog_repo::{KeyPair, RoleSpec, RootSpec, Signers};
+use catalog_repo::{KeyPair, KeyType, RoleSpec, RootSpec, Signers};
 use ed25519_dalek::VerifyingKey;
 
 use crate::error::HostedError;
@@ -30,13 +34,20 @@ pub struct PublisherKeys {
     pub package_keys: Vec<VerifyingKey>,
 }
 
-/// The raw ed25519 public key of a key pair.
-pub fn verifying_key(k: &KeyPair) -> VerifyingKey {
-    let raw = k
-        .public_key()
-        .ed25519_public()
-        .expect("catalog-repo key pairs are ed25519");
-    VerifyingKey::from_bytes(&raw).expect("a key pair's own public key is valid")
+/// The ed25519 public key of a key pair, if it is an ed25519 key.
+pub fn verifying_key(k: &KeyPair) -> Option<VerifyingKey> {
+    k.ed25519().map(|s| s.verifying_key())
+}
+
+fn ecdsa_root(path: &Path) -> HostedError {
+    HostedError::Keys {
+        path: path.into(),
+        reason: "is not an ed25519 key; the root key of a hosted repository must be ed25519 \
+                 (clients pin it with `pkg repo set URL --root-key repo-root.pub`, and it signs \
+                 packages); `swport repo keygen --key-type ecdsa` makes ECDSA P-256 keys for \
+                 the timestamp, snapshot and targets roles and an ed25519 root key"
+            .into(),
+    }
 }
 
 impl PublisherKeys {
@@ -61,10 +72,11 @@ impl PublisherKeys {
             Ok(KeyPair::read(&p)?)
         };
         let root = read("root")?;
+        let root_vk = verifying_key(&root).ok_or_else(|| ecdsa_root(&dir.join("root.key")))?;
         let timestamp = read("timestamp")?;
         let snapshot = read("snapshot")?;
         let targets = read("targets")?;
-        let mut package_keys = vec![verifying_key(&root)];
+        let mut package_keys = vec![root_vk];
         let mut extra: Vec<PathBuf> = fs::read_dir(dir)
             .map_err(HostedError::io("cannot list", dir))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -91,6 +103,11 @@ impl PublisherKeys {
             targets,
             package_keys,
         })
+    }
+
+    /// The root key's ed25519 public key (the key clients pin and that signs packages).
+    pub fn root_verifying_key(&self) -> Result<VerifyingKey, HostedError> {
+        verifying_key(&self.root).ok_or_else(|| ecdsa_root(Path::new("root.key")))
     }
 
     /// The root specification: one key per role, threshold 1.
@@ -129,8 +146,14 @@ impl<'a> SignerSet<'a> {
 }
 
 /// Create fresh development keys `DIR/{root,timestamp,snapshot,targets}.{key,pub}` (secret keys
-/// mode 0600). Refuses to overwrite existing keys. Returns the key files written.
+/// mode 0600), all ed25519. Refuses to overwrite existing keys. Returns the key files written.
 pub fn generate_keys(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
+    generate_keys_of(dir, KeyType::Ed25519)
+}
+
+/// [`generate_keys`] with timestamp, snapshot and targets keys of `key_type`; the root key is
+/// ed25519 whatever `key_type` is (see the module documentation).
+pub fn generate_keys_of(dir: &Path, key_type: KeyType) -> Result<Vec<PathBuf>, HostedError> {
     for name in ROLE_KEY_NAMES {
         let p = dir.join(format!("{name}.key"));
         if p.exists() {
@@ -142,7 +165,12 @@ pub fn generate_keys(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
     }
     let mut written = Vec::new();
     for name in ROLE_KEY_NAMES {
-        let (s, p) = KeyPair::generate()?.write(dir, name)?;
+        let t = if name == "root" {
+            KeyType::Ed25519
+        } else {
+            key_type
+        };
+        let (s, p) = KeyPair::generate_of(t)?.write(dir, name)?;
         written.push(s);
         written.push(p);
     }

@@ -341,7 +341,7 @@ fn publish_locked(
             reason: format!("{REPO_ROOT_PUB} is unreadable: {e}"),
         })?
     } else {
-        crate::keys::verifying_key(&keys.root)
+        keys.root_verifying_key()?
     };
     let hosted = HostedRepo {
         format: HOSTED_FORMAT,

@@ -71,6 +71,11 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with_key_type(catalog_hosted::KeyType::Ed25519)
+    }
+
+    /// Role keys made by `swport repo keygen --key-type TYPE`.
+    fn with_key_type(key_type: catalog_hosted::KeyType) -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let work = tmp.path().join("work");
         let keys = tmp.path().join("keys");
@@ -78,7 +83,7 @@ impl Fixture {
         let out = tmp.path().join("www");
         fs::create_dir_all(&work).unwrap();
         fs::create_dir_all(&incoming).unwrap();
-        catalog_hosted::generate_keys(&keys).unwrap();
+        catalog_hosted::generate_keys_of(&keys, key_type).unwrap();
         Fixture {
             _tmp: tmp,
             work,
@@ -600,6 +605,61 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
         "the client followed the rotation"
     );
     assert_eq!(rep.packages_ok, 2);
+}
+
+#[test]
+fn ecdsa_role_keys_publish_a_repository_clients_verify() {
+    let f = Fixture::with_key_type(catalog_hosted::KeyType::EcdsaP256);
+    assert!(read(&f.keys.join("targets.key")).starts_with("-----BEGIN PRIVATE KEY-----"));
+    f.package("libgreet", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let root: serde_json::Value =
+        serde_json::from_str(&read(&f.out.join("metadata/root.json"))).unwrap();
+    let keytype = |role: &str| {
+        let id = root["signed"]["roles"][role]["keyids"][0].as_str().unwrap();
+        root["signed"]["keys"][id]["keytype"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        keytype("root"),
+        "ed25519",
+        "clients pin an ed25519 root key"
+    );
+    for role in ["timestamp", "snapshot", "targets"] {
+        assert_eq!(keytype(role), "ecdsa", "{role}");
+    }
+    let base = serve(f.out.clone());
+    let opts = VerifyOptions {
+        root_key: Some(f.keys.join("root.pub")),
+        ..VerifyOptions::default()
+    };
+    let rep = verify_url(&base, &opts).unwrap();
+    assert!(rep.is_ok(), "{:?}", rep.problems);
+    assert_eq!((rep.packages_total, rep.packages_ok), (1, 1));
+    // Republishing with the ECDSA keys read back from their files works too.
+    f.package("hello", "1.0.0", &[("libgreet", "^1")], None);
+    assert_eq!(publish(&f.opts()).unwrap().targets_version, 2);
+    assert!(verify_url(&base, &opts).unwrap().is_ok());
+}
+
+#[test]
+fn an_ecdsa_root_key_is_refused_in_words() {
+    let f = Fixture::new();
+    fs::remove_file(f.keys.join("root.key")).unwrap();
+    fs::remove_file(f.keys.join("root.pub")).unwrap();
+    catalog_repo::KeyPair::generate_of(catalog_hosted::KeyType::EcdsaP256)
+        .unwrap()
+        .write(&f.keys, "root")
+        .unwrap();
+    let e = publish(&f.opts()).unwrap_err().to_string();
+    assert!(
+        e.contains("root.key") && e.contains("must be ed25519"),
+        "{e}"
+    );
+    assert!(e.contains("--key-type ecdsa"), "{e}");
+    assert!(!f.out.join("metadata").exists());
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! SwiftOS repository side: ed25519 key files, building and signing TUF metadata (root with
+//! SwiftOS repository side: ed25519 and ECDSA P-256 key files, building and signing TUF metadata (root with
 //! rotation, targets carrying package facts, snapshot, timestamp), and writing a repository
 //! directory (`metadata/` and `targets/`) that the `catalog-core` client verifies.
 //! `swport repo publish` builds on [`Repository`].
@@ -15,6 +15,6 @@ pub use build::{
     RootSpec,
 };
 pub use error::RepoError;
-pub use keys::{read_public_key, KeyPair};
+pub use keys::{read_public_key, KeyPair, KeyType};
 pub use package::package_meta;
 pub use repo::{Repository, Signers};
