@@ -14,27 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::serve;
-
-const TUF_PYTHON_ENV: &str = "SWIFTOS_TUF_PYTHON";
-
-/// The Python that has python-tuf; a missing one fails the test (never a silent skip).
-fn python() -> PathBuf {
-    match std::env::var_os(TUF_PYTHON_ENV) {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => panic!(
-            "{TUF_PYTHON_ENV} is not set: these tests need python-tuf. Run them through \
-             `cargo xtask test`, or run `cargo xtask setup` and then \
-             `export {TUF_PYTHON_ENV}=$(ls -d ~/.cache/swiftos/python-tuf/*/bin/python | head -1)`"
-        ),
-    }
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/python")
-        .join(name)
-}
+use common::{python, repo_py, script, serve};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -91,18 +71,7 @@ impl Interop {
 
     /// Run `repo.py DIR ARGS...`; a failure panics with the script's stderr.
     fn py(&self, args: &[&str]) {
-        let out = Command::new(python())
-            .arg(script("repo.py"))
-            .arg(self.peer())
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python().display()));
-        assert!(
-            out.status.success(),
-            "repo.py {args:?} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        repo_py(&self.peer(), args);
     }
 
     /// The metadata URL and the target URL.

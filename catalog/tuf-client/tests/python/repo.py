@@ -123,7 +123,12 @@ class Repo:
         """List `path` in `targets` and write the file where a client fetches it."""
         info = TargetFile.from_data(path, data, ["sha256", "sha512"])
         targets.signed.targets[path] = info
-        names = info.get_prefixed_paths() if self.consistent() else [path]
+        self.put_target_file(info, data)
+
+    def put_target_file(self, info: TargetFile, data: bytes) -> None:
+        """Write a target's file under the names a client fetches (dir/HASH.name for every
+        listed hash with consistent snapshots, else its path)."""
+        names = info.get_prefixed_paths() if self.consistent() else [info.path]
         for name in names:
             f = self.targets / name
             f.parent.mkdir(parents=True, exist_ok=True)
@@ -308,6 +313,26 @@ def cmd_terminating(repo: Repo, args) -> None:
     repo.snapshot_and_timestamp({"team-a": 1, "anyone": 1})
 
 
+def cmd_import_targets(repo: Repo, args) -> None:
+    """A new targets version that lists exactly the targets of another repository's web root
+    (SOURCE/metadata/targets.json: length, hashes and custom data unchanged, e.g. the
+    SwiftOS package index a publisher wrote) and serves their files (SOURCE/targets/PATH);
+    then a new snapshot and timestamp. The other repository's signatures are not used."""
+    source = Path(args.source)
+    other = Metadata.from_file(str(source / "metadata" / "targets.json"))
+    targets = repo.load("targets")
+    targets.signed.version += 1
+    targets.signed.expires = in_days(90)
+    targets.signed.targets = {}
+    for path, info in other.signed.targets.items():
+        data = (source / "targets" / path).read_bytes()
+        info.verify_length_and_hashes(data)
+        targets.signed.targets[path] = info
+        repo.put_target_file(info, data)
+    repo.sign_targets(targets)
+    repo.snapshot_and_timestamp()
+
+
 def cmd_attack(repo: Repo, args) -> None:
     """Serve what an attacker would, made from the repository's own keys and history."""
     consistent = repo.consistent()
@@ -388,6 +413,8 @@ def main() -> None:
     bins.add_argument("--bin-key", choices=["ed25519", "ecdsa", "rsa"], default="ecdsa")
     bins.add_argument("--target", action="append", default=[], metavar="NAME=TEXT")
     sub.add_parser("terminating", help=cmd_terminating.__doc__.splitlines()[0])
+    imp = sub.add_parser("import-targets", help=cmd_import_targets.__doc__.splitlines()[0])
+    imp.add_argument("source", help="another repository's web root")
     attack = sub.add_parser("attack", help=cmd_attack.__doc__)
     attack.add_argument("kind", choices=[
         "timestamp-rollback", "snapshot-rollback", "targets-rollback", "root-rollback",
@@ -404,6 +431,7 @@ def main() -> None:
         "rotations": cmd_rotations,
         "hashed-bins": cmd_hashed_bins,
         "terminating": cmd_terminating,
+        "import-targets": cmd_import_targets,
         "attack": cmd_attack,
     }[args.command](repo, args)
 
