@@ -120,18 +120,24 @@ impl PublicKey {
                     .map(PublicKey::Ed25519)
                     .map_err(|_| KeyProblem::Ed25519Point)
             }
-            Scheme::EcdsaP256Sha256 => p256::ecdsa::VerifyingKey::from_public_key_pem(public)
-                .map(PublicKey::EcdsaP256)
-                .map_err(|e| KeyProblem::Pem {
+            Scheme::EcdsaP256Sha256 => {
+                let pem_problem = |detail| KeyProblem::Pem {
                     expected: "an ECDSA P-256 key",
-                    detail: e.to_string(),
-                }),
+                    detail,
+                };
+                let der = public_key_der(public).map_err(pem_problem)?;
+                p256::ecdsa::VerifyingKey::from_public_key_der(&der)
+                    .map(PublicKey::EcdsaP256)
+                    .map_err(|e| pem_problem(e.to_string()))
+            }
             Scheme::RsaPssSha256 => {
-                let key =
-                    rsa::PublicKey::from_public_key_pem(public).map_err(|e| KeyProblem::Pem {
-                        expected: "an RSA key",
-                        detail: e.to_string(),
-                    })?;
+                let pem_problem = |detail| KeyProblem::Pem {
+                    expected: "an RSA key",
+                    detail,
+                };
+                let der = public_key_der(public).map_err(pem_problem)?;
+                let key = rsa::PublicKey::from_public_key_der(&der)
+                    .map_err(|e| pem_problem(e.to_string()))?;
                 let bits = key.n().as_ref().bit_width_vartime();
                 if bits < RSA_MIN_BITS {
                     return Err(KeyProblem::RsaTooSmall { bits });
@@ -186,6 +192,21 @@ impl PublicKey {
             }
         }
     }
+}
+
+/// The DER of a PEM `PUBLIC KEY` block, whatever its line width and line endings (OpenSSL,
+/// and so securesystemslib, reads those too).
+fn public_key_der(pem: &str) -> Result<Vec<u8>, String> {
+    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+    const END: &str = "-----END PUBLIC KEY-----";
+    let body = pem
+        .trim()
+        .strip_prefix(BEGIN)
+        .and_then(|rest| rest.strip_suffix(END))
+        .ok_or_else(|| alloc::format!("not a block from {BEGIN:?} to {END:?}"))?;
+    let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    use base64ct::Encoding;
+    base64ct::Base64::decode_vec(&b64).map_err(|_| "the block is not base64".to_string())
 }
 
 /// A message and its SHA-256, computed on first use.

@@ -79,12 +79,23 @@ fn older_ecdsa_keytype_is_accepted() {
 }
 
 #[test]
-fn pem_line_endings_and_final_newline_do_not_matter() {
+fn pem_line_endings_widths_and_final_newline_do_not_matter() {
     let v = vectors();
     let msg = v["message"].as_str().unwrap().as_bytes();
     for name in ["ecdsa", "rsa"] {
         let pem = key_of(&v, name).keyval.public.unwrap();
-        for variant in [pem.replace('\n', "\r\n"), pem.trim_end().to_string()] {
+        let lines: Vec<&str> = pem.lines().collect();
+        let one_line = [
+            lines[0],
+            &lines[1..lines.len() - 1].concat(),
+            lines[lines.len() - 1],
+        ];
+        let variants = [
+            pem.replace('\n', "\r\n"),
+            pem.trim_end().to_string(),
+            one_line.join("\n"),
+        ];
+        for variant in variants {
             let k = key(
                 &key_of(&v, name).keytype,
                 &key_of(&v, name).scheme,
