@@ -532,14 +532,7 @@ pub fn parse<T: RoleMeta>(bytes: &[u8]) -> Result<Envelope<T>, Error> {
         )));
     }
     signed.validate().map_err(malformed)?;
-    for (i, s) in raw.signatures.iter().enumerate() {
-        if raw.signatures[..i].iter().any(|o| o.keyid == s.keyid) {
-            return Err(Error::DuplicateSignature {
-                role,
-                keyid: s.keyid.clone(),
-            });
-        }
-    }
+    check_distinct_signers(role, &raw.signatures)?;
     let keys = match signed.listed_keys() {
         Some(k) => KeyRing::from_keys(role, k)?,
         None => KeyRing::default(),
@@ -550,6 +543,19 @@ pub fn parse<T: RoleMeta>(bytes: &[u8]) -> Result<Envelope<T>, Error> {
         signatures: raw.signatures,
         keys,
     })
+}
+
+/// Refuse a signature list that names one key id twice.
+fn check_distinct_signers(role: Role, signatures: &[Signature]) -> Result<(), Error> {
+    for (i, s) in signatures.iter().enumerate() {
+        if signatures[..i].iter().any(|o| o.keyid == s.keyid) {
+            return Err(Error::DuplicateSignature {
+                role,
+                keyid: s.keyid.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Structural checks of root metadata: every top-level role is present with a threshold of at

@@ -77,17 +77,7 @@ impl PublisherKeys {
         let snapshot = read("snapshot")?;
         let targets = read("targets")?;
         let mut package_keys = vec![root_vk];
-        let mut extra: Vec<PathBuf> = fs::read_dir(dir)
-            .map_err(HostedError::io("cannot list", dir))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("package") && n.ends_with(".pub"))
-            })
-            .collect();
-        extra.sort();
-        for p in extra {
+        for p in package_key_files(dir)? {
             let k = swpkg::read_public_key(&p).map_err(|e| HostedError::Keys {
                 path: p.clone(),
                 reason: e.to_string(),
@@ -119,6 +109,21 @@ impl PublisherKeys {
             targets: RoleSpec::of(&[&self.targets], 1),
         }
     }
+}
+
+/// `DIR/package*.pub`, sorted.
+fn package_key_files(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(HostedError::io("cannot list", dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("package") && n.ends_with(".pub"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Signing with [`PublisherKeys`] (kept apart because [`Signers`] borrows slices).

@@ -135,21 +135,30 @@ fn run(a: Args) -> Result<()> {
             }
             let mut c = Client::new(platform, Config::new(&with_slash(&url), &with_slash(&base)))?;
             c.refresh().context("refresh failed")?;
-            for name in &a.target_names {
-                let path = out.join(quote(name));
-                if already_present(&mut c, name, &path)? {
-                    println!("{name}: already present, verified ({})", path.display());
-                    continue;
-                }
-                let bytes = c
-                    .download_target(name)
-                    .with_context(|| format!("download of {name:?} failed"))?;
-                write_target(&out, name, &bytes)?;
-            }
-            Ok(())
+            download(&mut c, &a.target_names, &out)
         }
         other => bail!("unknown or missing command {other:?}\n{USAGE}"),
     }
+}
+
+/// Download `names` into `out`, keeping each one already there with the trusted length and hashes.
+fn download<P: catalog_core::Platform>(
+    c: &mut Client<P>,
+    names: &[String],
+    out: &Path,
+) -> Result<()> {
+    for name in names {
+        let path = out.join(quote(name));
+        if already_present(c, name, &path)? {
+            println!("{name}: already present, verified ({})", path.display());
+            continue;
+        }
+        let bytes = c
+            .download_target(name)
+            .with_context(|| format!("download of {name:?} failed"))?;
+        write_target(out, name, &bytes)?;
+    }
+    Ok(())
 }
 
 /// Whether `path` already holds target `name` with its trusted length and every trusted hash.
