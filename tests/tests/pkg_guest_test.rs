@@ -279,7 +279,11 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     let out = ok(&mut g, &format!("{r} search"));
     has(
         &out,
-        &["bigdata 1.0.0", "hello 1.0.0 - the hello test package", "linky 1.0.0"],
+        &[
+            "bigdata 1.0.0",
+            "hello 1.0.0 - the hello test package",
+            "linky 1.0.0",
+        ],
         "search with no word",
     );
 
