@@ -91,6 +91,7 @@ class Repo:
         return Metadata.from_file(str(self.work / name))
 
     def consistent(self) -> bool:
+        """Whether the newest root asks for consistent snapshots."""
         return self.load("root").signed.consistent_snapshot
 
     def served_name(self, role: str, version: int, consistent: bool) -> str:
@@ -260,7 +261,7 @@ def cmd_rotations(repo: Repo, args) -> None:
 
 def cmd_hashed_bins(repo: Repo, args) -> None:
     """Targets delegates to 16 hash bins ("00-0f" ... "f0-ff", path_hash_prefixes of two
-    hex digits, one ecdsa bin key shared by all bins, as python-tuf's hashed bin example
+    hex digits, one bin key (--bin-key) shared by all bins, as python-tuf's hashed bin example
     does); every --target NAME=TEXT goes into the bin of sha256(NAME)."""
     targets = repo.load("targets")
     targets.signed.version += 1
@@ -396,26 +397,32 @@ def cmd_attack(repo: Repo, args) -> None:
     print(f"attack {kind}: timestamp {ts}, snapshot {sn}, targets {tg} before")
 
 
+def summary(command) -> str:
+    """The first paragraph of a command's docstring, on one line (for --help)."""
+    return " ".join(command.__doc__.split("\n\n")[0].split())
+
+
 def main() -> None:
+    """Parse the command line and run one command on the repository directory."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dir", help="the repository directory (see the module docstring)")
     sub = p.add_subparsers(dest="command", required=True)
-    new = sub.add_parser("new", help=cmd_new.__doc__)
+    new = sub.add_parser("new", help=summary(cmd_new))
     new.add_argument("--keys", choices=["ed25519", "ecdsa", "rsa", "mixed"], required=True)
     new.add_argument("--consistent-snapshot", action="store_true")
     new.add_argument("--root-keys", type=int, default=1)
     new.add_argument("--root-threshold", type=int, default=1)
-    pub = sub.add_parser("publish", help=cmd_publish.__doc__)
+    pub = sub.add_parser("publish", help=summary(cmd_publish))
     pub.add_argument("--target", action="append", default=[], metavar="NAME=TEXT")
-    sub.add_parser("new-root", help=cmd_new_root.__doc__)
-    sub.add_parser("rotations", help=cmd_rotations.__doc__.splitlines()[0])
-    bins = sub.add_parser("hashed-bins", help=cmd_hashed_bins.__doc__.splitlines()[0])
+    sub.add_parser("new-root", help=summary(cmd_new_root))
+    sub.add_parser("rotations", help=summary(cmd_rotations))
+    bins = sub.add_parser("hashed-bins", help=summary(cmd_hashed_bins))
     bins.add_argument("--bin-key", choices=["ed25519", "ecdsa", "rsa"], default="ecdsa")
     bins.add_argument("--target", action="append", default=[], metavar="NAME=TEXT")
-    sub.add_parser("terminating", help=cmd_terminating.__doc__.splitlines()[0])
-    imp = sub.add_parser("import-targets", help=cmd_import_targets.__doc__.splitlines()[0])
+    sub.add_parser("terminating", help=summary(cmd_terminating))
+    imp = sub.add_parser("import-targets", help=summary(cmd_import_targets))
     imp.add_argument("source", help="another repository's web root")
-    attack = sub.add_parser("attack", help=cmd_attack.__doc__)
+    attack = sub.add_parser("attack", help=summary(cmd_attack))
     attack.add_argument("kind", choices=[
         "timestamp-rollback", "snapshot-rollback", "targets-rollback", "root-rollback",
         "freeze", "mix-and-match", "root-threshold", "removed-root-key",
