@@ -95,7 +95,7 @@ class Repo:
         return self.load("root").signed.consistent_snapshot
 
     def served_name(self, role: str, version: int, consistent: bool) -> str:
-        """The file name the client asks for (TUF §5: version prefixes with consistent snapshots)."""
+        """The file name a client asks for (version-prefixed with consistent snapshots)."""
         name = quote(role, safe="")
         if role == "root" or (consistent and role != "timestamp"):
             return f"{version}.{name}.json"
