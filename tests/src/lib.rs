@@ -10,6 +10,7 @@
 //! for the tests, so both boot exactly the same machine.
 
 pub mod net;
+pub mod python_tuf;
 pub mod repo_fixture;
 
 use std::io::{Read, Write};

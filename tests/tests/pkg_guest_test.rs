@@ -5,7 +5,8 @@
 //! A small HTTP server in this file serves a signed test repository (the lead's repository
 //! fixture) with `Transfer-Encoding: chunked` and misbehaves on request. The client works on
 //! `--root /tmp/r` (RAM), so no package store disk is needed; the last test uses the real
-//! store at `/pkg` with the pinned root key and the `/usr` overlay.
+//! store at `/pkg` with the pinned root key and the `/usr` overlay. `python_tuf_ecdsa_repository`
+//! serves a repository python-tuf signed with ECDSA keys (`swiftos_tests::python_tuf`).
 //! Serial logs: `target/qemu-logs/pkg-guest-*.log`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -13,9 +14,10 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use swiftos_tests::net::start_dns;
+use swiftos_tests::python_tuf::{self, PeerRepo};
 use swiftos_tests::repo_fixture::{
     build_package, noise, seed_keys_dir, work_dir, PkgFile, RepoServer, TestRepo,
 };
@@ -715,6 +717,211 @@ fn real_store_pinned_root_overlay_and_activate() {
         ],
         "list after fallback",
     );
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
+
+/// Three packages (`hello`, a real program, needs `libgreet`, a data file; `extra`) published
+/// by a SwiftOS publisher and listed by python-tuf in a repository signed with `key_type` keys
+/// (`swiftos_tests::python_tuf::PeerRepo`, the host `pkg` tests' fixture). The server also
+/// serves what a person gets from the publisher out of band: `/keys/package.pub` (the package
+/// signing key) and `/keys/root.pem` (the root's public key, PEM).
+fn python_tuf_repo(work: &Path, key_type: &str) -> (PeerRepo, u16) {
+    let peer = PeerRepo::new(work);
+    let cat = std::fs::read(swiftos_tests::repo_root().join("build/bin/cat"))
+        .expect("build/bin/cat (run cargo xtask build)");
+    peer.package(
+        "libgreet",
+        &[],
+        &[PkgFile::data(
+            "share/libgreet/message",
+            "hello from libgreet\n",
+        )],
+    );
+    peer.package(
+        "hello",
+        &[("libgreet", "^1")],
+        &[PkgFile::exe("bin/hello", cat)],
+    );
+    peer.package("extra", &[], &[PkgFile::data("share/extra/x", "extra\n")]);
+    assert_eq!(peer.publish(key_type), 3);
+    let keys = peer.served().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::copy(peer.package_key(), keys.join("package.pub")).unwrap();
+    std::fs::write(keys.join("root.pem"), peer.root_key_pem()).unwrap();
+    let port = python_tuf::serve_port(peer.served());
+    (peer, port)
+}
+
+/// The in-OS `pkg` on a repository python-tuf signed with ECDSA P-256 keys, on the real store:
+/// root trusted by its PEM key and by its `1.root.json`, fetched in the guest; update, install
+/// with a dependency, the program runs from /usr; a tampered package and a frozen timestamp are
+/// refused and leave `pkg list` unchanged. Needs `SWIFTOS_TUF_PYTHON` (set by `cargo xtask`).
+#[test]
+fn python_tuf_ecdsa_repository() {
+    let work = work_dir("pkg-guest-python-tuf").unwrap();
+    let (peer, port) = python_tuf_repo(&work, "ecdsa");
+    for key in peer.root_keys() {
+        assert_eq!(key.scheme, "ecdsa-sha2-nistp256", "{key:?}");
+    }
+    let store = work.join("store.img");
+    std::fs::File::create(&store)
+        .and_then(|f| f.set_len(64 << 20))
+        .unwrap();
+    let mut g = Guest::boot("pkg-guest-python-tuf", &machine(Some(&store))).expect("boot");
+    g.login("root", "root").expect("login");
+    let (host, url) = (
+        format!("10.0.2.2:{port}"),
+        format!("http://10.0.2.2:{port}/"),
+    );
+    for (file, path) in [
+        ("/tmp/root.json", "/metadata/1.root.json"),
+        ("/tmp/root.pem", "/keys/root.pem"),
+        ("/tmp/package.pub", "/keys/package.pub"),
+    ] {
+        ok(&mut g, &format!("tcpget -o {file} {host} {path}"));
+    }
+    let out = ok(&mut g, "cat /tmp/root.pem");
+    has(&out, &["-----BEGIN PUBLIC KEY-----"], "root key file");
+
+    // The root's ECDSA key as a PEM file, then the root metadata itself.
+    let out = ok(
+        &mut g,
+        &format!("pkg repo set {url} --root-key /tmp/root.pem --package-key /tmp/package.pub"),
+    );
+    has(&out, &["repository set to"], "repo set --root-key PEM");
+    let out = ok(
+        &mut g,
+        &format!("pkg repo set {url} --trusted-root /tmp/root.json --package-key /tmp/package.pub"),
+    );
+    has(&out, &["repository set to"], "repo set --trusted-root");
+    let out = ok(&mut g, "pkg update");
+    has(
+        &out,
+        &["repository metadata verified: 3 package(s) available"],
+        "update",
+    );
+    let out = ok(&mut g, "pkg install hello");
+    has(
+        &out,
+        &["+ hello 1.0.0", "+ libgreet 1.0.0", "active now under /usr"],
+        "install with a dependency",
+    );
+    let out = ok(&mut g, "hello /usr/share/libgreet/message");
+    has(&out, &["hello from libgreet"], "the installed program runs");
+    let before = ok(&mut g, "pkg list");
+    has(&before, &["hello 1.0.0", "libgreet 1.0.0"], "list");
+
+    // A package whose bytes differ from the ECDSA-signed pin, then a frozen timestamp.
+    peer.attack(&["target-hash", "--target", "packages/extra-1.0.0.swpkg"]);
+    let out = fails(&mut g, "pkg install extra");
+    has(
+        &out,
+        &["extra-1.0.0.swpkg sha256 mismatch", "nothing was changed"],
+        "tampered package",
+    );
+    assert_eq!(
+        ok(&mut g, "pkg list"),
+        before,
+        "a refused install changed the list"
+    );
+    fails(&mut g, "cat /usr/share/extra/x");
+    peer.attack(&["freeze"]);
+    let out = fails(&mut g, "pkg update");
+    has(
+        &out,
+        &[
+            "timestamp metadata version 3 expired",
+            "previously trusted metadata is kept",
+        ],
+        "frozen timestamp",
+    );
+    assert_eq!(
+        ok(&mut g, "pkg list"),
+        before,
+        "a refused update changed the list"
+    );
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
+
+/// Run `cmd` in the guest and return how long it took (harness clock, from typing the line to
+/// the next prompt); it must succeed.
+fn timed(g: &mut Guest, cmd: &str) -> Duration {
+    let t = Instant::now();
+    let out = g
+        .run_within(cmd, SLOW)
+        .unwrap_or_else(|e| panic!("`{cmd}`: {e}"));
+    let took = t.elapsed();
+    let status = g.run("echo $?").unwrap();
+    assert_eq!(status.trim(), "0", "`{cmd}` failed:\n{out}");
+    took
+}
+
+fn median_ms(v: &[Duration]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1e3
+}
+
+/// Signature verification in the guest per scheme, measured around whole commands: three
+/// python-tuf repositories of one shape (same packages, one key per role, consistent snapshots)
+/// signed with ed25519, ECDSA P-256 and RSA-3072 (rsassa-pss-sha256) keys. Per run and scheme,
+/// in a fresh `--root`: `pkg repo set --trusted-root` (checks the root's self-signature: 1
+/// signature) and `pkg update` (timestamp, snapshot, targets: 3 signatures, plus the downloads
+/// and the package index). The schemes alternate within each run, so the ratios to ed25519
+/// compare like with like. Run by `cargo xtask bench`; prints medians, asserts nothing on time.
+#[test]
+#[ignore = "benchmark: run by cargo xtask bench"]
+fn signature_verification_benchmark() {
+    const RUNS: usize = 7;
+    let schemes = ["ed25519", "ecdsa", "rsa"];
+    let work = work_dir("pkg-guest-signature-bench").unwrap();
+    let ports: Vec<u16> = schemes
+        .iter()
+        .map(|k| python_tuf_repo(&work.join(k), k).1)
+        .collect();
+    let mut g = Guest::boot("pkg-guest-signature-bench", &machine(None)).expect("boot");
+    g.login("root", "root").expect("login");
+    for (k, port) in schemes.iter().zip(&ports) {
+        ok(
+            &mut g,
+            &format!("tcpget -o /tmp/{k}.json 10.0.2.2:{port} /metadata/1.root.json"),
+        );
+    }
+    ok(
+        &mut g,
+        &format!(
+            "tcpget -o /tmp/package.pub 10.0.2.2:{} /keys/package.pub",
+            ports[0]
+        ),
+    );
+    let mut set = vec![Vec::new(); schemes.len()];
+    let mut update = vec![Vec::new(); schemes.len()];
+    for run in 0..RUNS {
+        for (i, (k, port)) in schemes.iter().zip(&ports).enumerate() {
+            let r = format!("pkg -q --root /tmp/b{run}-{k}");
+            set[i].push(timed(
+                &mut g,
+                &format!(
+                    "{r} repo set http://10.0.2.2:{port}/ --trusted-root /tmp/{k}.json \
+                     --package-key /tmp/package.pub"
+                ),
+            ));
+            update[i].push(timed(&mut g, &format!("{r} update")));
+        }
+    }
+    let base = (median_ms(&set[0]), median_ms(&update[0]));
+    eprintln!("signature verification in the guest, median of {RUNS} runs (harness clock):");
+    for (i, k) in schemes.iter().enumerate() {
+        let (s, u) = (median_ms(&set[i]), median_ms(&update[i]));
+        eprintln!(
+            "  {k:8} repo set --trusted-root (1 signature): {s:7.1} ms ({:.2} x ed25519); \
+             update (3 signatures): {u:7.1} ms ({:.2} x ed25519)",
+            s / base.0,
+            u / base.1
+        );
+    }
     g.send_line("poweroff").unwrap();
     let _ = g.wait_exit(Duration::from_secs(60));
 }

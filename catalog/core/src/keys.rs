@@ -147,6 +147,37 @@ impl PublicKey {
         }
     }
 
+    /// A PEM `PUBLIC KEY` (SubjectPublicKeyInfo) file of an ECDSA P-256 or RSA key, as
+    /// OpenSSL and securesystemslib write them (`keyval.public` of such a key): the scheme is
+    /// read from the key's algorithm. An RSA key gets `rsassa-pss-sha256`, the RSA scheme this
+    /// client verifies.
+    pub fn from_pem(pem: &str) -> Result<PublicKey, KeyProblem> {
+        let der = public_key_der(pem).map_err(|detail| KeyProblem::Pem {
+            expected: "an ECDSA P-256 or RSA key",
+            detail,
+        })?;
+        if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(&der) {
+            return Ok(PublicKey::EcdsaP256(k));
+        }
+        if rsa::PublicKey::from_public_key_der(&der).is_ok() {
+            return Self::parse_public(Scheme::RsaPssSha256, pem);
+        }
+        Err(KeyProblem::Pem {
+            expected: "an ECDSA P-256 or RSA key",
+            detail: "the block holds another kind of key (not P-256, not RSA)".to_string(),
+        })
+    }
+
+    /// The scheme's name as TUF metadata writes it (`ed25519`, `ecdsa-sha2-nistp256`,
+    /// `rsassa-pss-sha256`).
+    pub fn scheme_name(&self) -> &'static str {
+        match self {
+            PublicKey::Ed25519(_) => "ed25519",
+            PublicKey::EcdsaP256(_) => "ecdsa-sha2-nistp256",
+            PublicKey::RsaPss(_) => "rsassa-pss-sha256",
+        }
+    }
+
     /// The scheme of this key.
     pub fn scheme(&self) -> Scheme {
         match self {

@@ -1,12 +1,10 @@
 //! The conformance CLI against a repository written by `catalog-repo`, served over real HTTP on
-//! 127.0.0.1 by a tiny file server in the test (`common::serve`).
-
-mod common;
+//! 127.0.0.1 by the tests' tiny file server (`swiftos_tests::python_tuf::serve`).
 
 use std::path::Path;
 use std::process::Command;
 
-use common::serve;
+use swiftos_tests::python_tuf::serve;
 
 use catalog_core::Compat;
 use catalog_repo::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};

@@ -8,13 +8,11 @@
 //! The Python with python-tuf comes from `SWIFTOS_TUF_PYTHON`, which `cargo xtask test` sets to
 //! the virtual environment `cargo xtask setup` makes.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{python, repo_py, script, serve};
+use swiftos_tests::python_tuf::{python, repo_py, script, serve};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -305,7 +305,12 @@ fn bench(runs: usize) -> Result<()> {
     ignored_qemu_tests("store_test", &["--nocapture", "store_benchmark"])?;
     println!("== package install against a raw download of the same bytes ==");
     seed::publish()?;
-    ignored_qemu_tests("pkg_test", &["--nocapture", "benchmark"])
+    ignored_qemu_tests("pkg_test", &["--nocapture", "benchmark"])?;
+    println!("== signature verification per scheme in the guest (python-tuf repositories) ==");
+    ignored_qemu_tests(
+        "pkg_guest_test",
+        &["--nocapture", "signature_verification_benchmark"],
+    )
 }
 
 /// Run the `#[ignore]`d tests of one `tests/tests/NAME.rs` file (benchmarks, and tests that need

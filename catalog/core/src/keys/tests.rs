@@ -345,3 +345,37 @@ fn root_with_keys_of_each_type_lists_them() {
     assert_eq!(rk.keyids.len(), 3);
     assert!(rk.keyids.iter().all(|id| ring.get(id).is_some()));
 }
+
+#[test]
+fn a_pem_public_key_file_is_read_by_its_algorithm() {
+    let v = vectors();
+    for name in ["ecdsa", "rsa"] {
+        let k = key_of(&v, name);
+        let from_file = PublicKey::from_pem(k.keyval.public.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            Some(from_file.clone()),
+            PublicKey::parse(&k).unwrap(),
+            "{name}"
+        );
+        assert_eq!(from_file.scheme_name(), k.scheme);
+    }
+    // The same P-256 point, compressed, is the same key.
+    let compressed = v["ecdsa_compressed_public"].as_str().unwrap();
+    assert_eq!(
+        PublicKey::from_pem(compressed).unwrap(),
+        PublicKey::parse(&key_of(&v, "ecdsa")).unwrap().unwrap()
+    );
+    let p384 = v["ecdsa_p384_public"].as_str().unwrap();
+    let e = PublicKey::from_pem(p384).unwrap_err();
+    assert!(e.to_string().contains("not P-256, not RSA"), "{e}");
+    let rsa1024 = v["rsa_1024_public"].as_str().unwrap();
+    assert_eq!(
+        PublicKey::from_pem(rsa1024),
+        Err(KeyProblem::RsaTooSmall { bits: 1024 })
+    );
+    let ed = key_of(&v, "ed25519").keyval.public.unwrap();
+    assert!(matches!(
+        PublicKey::from_pem(&ed),
+        Err(KeyProblem::Pem { .. })
+    ));
+}

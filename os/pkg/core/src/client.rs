@@ -14,6 +14,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use catalog_core::client::join_url;
 use catalog_core::index::Package;
+use catalog_core::keys::PublicKey;
 use catalog_core::metadata::{parse, Root, Targets};
 use catalog_core::Role;
 use semver::{Version, VersionReq};
@@ -25,8 +26,10 @@ pub enum TrustedRoot {
     /// The root metadata bytes, obtained out of band (`--trusted-root root.json`).
     File(Vec<u8>),
     /// Download `1.root.json` from the repository and accept it only if this key is one of
-    /// its root keys and it is properly self-signed (`--root-key FILE`).
-    Key(VerifyingKey),
+    /// its root keys and it is properly self-signed (`--root-key FILE`: ed25519, ECDSA P-256
+    /// or RSA; see [`repo::parse_root_key`]). An ed25519 root key of a SwiftOS repository also
+    /// signs its packages, so it is added to the package keys.
+    Key(PublicKey),
 }
 
 /// One line of `pkg search`.
@@ -374,7 +377,7 @@ impl<P: Platform> Pkg<P> {
     /// `pkg update URL`: `pkg repo set URL` with the pinned root key, then `pkg update`.
     pub fn update_from(&mut self, url: &str) -> Result<usize> {
         let key = self.pinned_root_key()?;
-        self.repo_set(url, TrustedRoot::Key(key), &[])?;
+        self.repo_set(url, TrustedRoot::Key(PublicKey::Ed25519(key)), &[])?;
         self.update()
     }
 
@@ -428,9 +431,11 @@ impl<P: Platform> Pkg<P> {
                     })
                 })?;
                 repo::check_root(&bytes, Some(&key))?;
-                let k = hex(key.as_bytes());
-                if !keys.contains(&k) {
-                    keys.push(k);
+                if let PublicKey::Ed25519(key) = key {
+                    let k = hex(key.as_bytes());
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
                 }
                 bytes
             }
@@ -1864,7 +1869,11 @@ mod tests {
             ("http:///metadata", "names no host"),
             ("https://:8080/", "names no host"),
         ] {
-            match pkg.repo_set(url, TrustedRoot::Key(ed25519_key()), &[]) {
+            match pkg.repo_set(
+                url,
+                TrustedRoot::Key(PublicKey::Ed25519(ed25519_key())),
+                &[],
+            ) {
                 Err(Error::Usage(m)) => assert!(m.contains(want), "{url}: {m}"),
                 other => panic!("{url}: {other:?}"),
             }

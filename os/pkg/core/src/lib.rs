@@ -26,6 +26,7 @@ pub mod repo;
 pub mod report;
 pub mod store;
 
+pub use catalog_core::keys::PublicKey;
 pub use client::{Activation, Change, Hit, InUse, Info, Overlay, Pkg, Recorded, TrustedRoot};
 pub use error::{Error, Result};
 pub use generation::{Generation, Installed};

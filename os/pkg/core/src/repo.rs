@@ -10,6 +10,7 @@ use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use catalog_core::client::{join_url, FetchError as TufFetchError};
+use catalog_core::keys::PublicKey;
 use catalog_core::metadata::{check_expiry, parse, Snapshot, Targets, Timestamp};
 use catalog_core::{Compat, Config, Index, Role};
 use serde::{Deserialize, Serialize};
@@ -218,32 +219,67 @@ pub fn cached_index<P: Platform>(p: &mut P) -> Result<(Targets, Index)> {
 }
 
 /// Check that a root metadata file is self-signed and, when `key` is given, that `key` is one of
-/// its root keys. Returns the bytes to trust.
-pub fn check_root(bytes: &[u8], key: Option<&VerifyingKey>) -> Result<()> {
+/// its root keys (compared as parsed keys, so a PEM key matches whatever line width or point
+/// encoding the metadata writes).
+pub fn check_root(bytes: &[u8], key: Option<&PublicKey>) -> Result<()> {
     let env = catalog_core::client::verify_self_signed_root(bytes).map_err(Error::Metadata)?;
-    if let Some(key) = key {
-        let root = &env.signed;
-        let ids = root
-            .roles
-            .get("root")
-            .map(|r| r.keyids.clone())
-            .unwrap_or_default();
-        let found = ids
-            .iter()
-            .filter_map(|id| root.keys.get(id))
-            .any(|k| k.ed25519_public().as_ref() == Some(key.as_bytes()));
-        if !found {
-            let hex: String = key.as_bytes()[..8]
+    let Some(key) = key else { return Ok(()) };
+    let root = &env.signed;
+    let ids = root
+        .roles
+        .get("root")
+        .map(|r| r.keyids.clone())
+        .unwrap_or_default();
+    let found = ids
+        .iter()
+        .filter_map(|id| root.keys.get(id))
+        .any(|k| PublicKey::parse(k).ok().flatten().as_ref() == Some(key));
+    if found {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the repository's root metadata does not name the trusted root key {} (the pinned {}, \
+         or the --root-key file) as a root key: it is not the repository this system trusts; \
+         check the URL (or the key file)",
+        describe_key(key),
+        crate::layout::PINNED_ROOT_KEY
+    )))
+}
+
+/// A key as an error message names it: the first bytes of an ed25519 key in hex, else its
+/// scheme.
+fn describe_key(key: &PublicKey) -> String {
+    match key {
+        PublicKey::Ed25519(k) => {
+            let hex: String = k.as_bytes()[..8]
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            return Err(Error::Usage(format!(
-                "the repository's root metadata does not name the trusted root key {hex}… (the \
-                 pinned {pinned}, or the --root-key file) as a root key: it is not the repository \
-                 this system trusts; check the URL (or the key file)",
-                pinned = crate::layout::PINNED_ROOT_KEY
-            )));
+            format!("{hex}…")
         }
+        other => format!("({})", other.scheme_name()),
     }
-    Ok(())
+}
+
+/// A root key file (`pkg repo set --root-key FILE`): a SwiftOS key file (`swpkg-ed25519-public-v1
+/// HEX`, a hosted repository's `repo-root.pub`) or a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) of
+/// an ECDSA P-256 or RSA key, as OpenSSL and python-tuf's tools write them. The error says what
+/// the file is not.
+pub fn parse_root_key(text: &str) -> core::result::Result<PublicKey, String> {
+    if text.trim_start().starts_with("-----BEGIN") {
+        return PublicKey::from_pem(text).map_err(|e| {
+            format!(
+                "not a usable root key: {e} (ECDSA P-256 and RSA keys of at least 2048 bits work)"
+            )
+        });
+    }
+    swpkg_core::parse_public_key(text)
+        .map(PublicKey::Ed25519)
+        .map_err(|e| {
+            format!(
+                "not a root key file ({e}): expected a SwiftOS public key file \
+                 (`swpkg-ed25519-public-v1 HEX`, a repository's repo-root.pub) or a PEM \
+                 \"PUBLIC KEY\" block (SubjectPublicKeyInfo) of an ECDSA P-256 or RSA key"
+            )
+        })
 }

@@ -146,9 +146,10 @@ enum RepoCommand {
     Set {
         /// Repository base URL (metadata under URL/metadata, packages under URL/targets).
         url: String,
-        /// Public key (swpkg key file) of the repository root; root.json is fetched and must be
-        /// signed by it. The key is also trusted for package signatures. Default: the pinned
-        /// key DIR/etc/swos/repo-root.pub.
+        /// Public key of the repository root: a swpkg key file (ed25519, a repository's
+        /// repo-root.pub; also trusted for package signatures) or a PEM "PUBLIC KEY" of an
+        /// ECDSA P-256 or RSA key (packages then need --package-key). 1.root.json is fetched
+        /// and must list and be signed by it. Default: the pinned key DIR/etc/swos/repo-root.pub.
         #[arg(long, value_name = "FILE", conflicts_with = "trusted_root")]
         root_key: Option<PathBuf>,
         /// Trusted TUF root metadata obtained out of band.
@@ -166,6 +167,14 @@ fn read_key(path: &std::path::Path) -> Result<swpkg_core::VerifyingKey, String> 
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("key file {}: {e}", path.display()))?;
     swpkg_core::parse_public_key(&text).map_err(|e| format!("key file {}: {e}", path.display()))
+}
+
+/// A `--root-key` file: ed25519 (SwiftOS key file) or a PEM ECDSA P-256 / RSA public key.
+fn read_root_key(path: &std::path::Path) -> Result<swiftos_pkg_core::PublicKey, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("root key file {}: {e}", path.display()))?;
+    swiftos_pkg_core::repo::parse_root_key(&text)
+        .map_err(|e| format!("root key file {}: {e}", path.display()))
 }
 
 fn print(lines: impl IntoIterator<Item = String>) {
@@ -199,13 +208,14 @@ fn run(cli: Cli) -> Result<(), (String, String)> {
                 keys.push(read_key(k).map_err(fail)?);
             }
             let root = match (root_key, trusted_root) {
-                (Some(k), _) => TrustedRoot::Key(read_key(&k).map_err(fail)?),
+                (Some(k), _) => TrustedRoot::Key(read_root_key(&k).map_err(fail)?),
                 (None, Some(r)) => TrustedRoot::File(
                     std::fs::read(&r)
                         .map_err(|e| fail(format!("trusted root {}: {e}", r.display())))?,
                 ),
                 (None, None) => {
-                    TrustedRoot::Key(pkg.pinned_root_key().map_err(|e| fail(e.to_string()))?)
+                    let key = pkg.pinned_root_key().map_err(|e| fail(e.to_string()))?;
+                    TrustedRoot::Key(swiftos_pkg_core::PublicKey::Ed25519(key))
                 }
             };
             pkg.repo_set(&url, root, &keys)

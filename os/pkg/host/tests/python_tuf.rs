@@ -2,53 +2,17 @@
 //! keys and whose targets are real SwiftOS packages and the package index a SwiftOS publisher
 //! wrote (`catalog_hosted::publish`): python-tuf (`catalog/tuf-client/tests/python/repo.py
 //! import-targets`) lists the publisher's targets, lengths, hashes and package facts unchanged,
-//! under its own keys. Served over HTTP on 127.0.0.1 by the tuf-client tests' file server.
+//! under its own keys. The fixture (`swiftos_tests::python_tuf::PeerRepo`) is the one the QEMU
+//! test of the in-OS `pkg` uses.
 //!
 //! Needs `SWIFTOS_TUF_PYTHON` (set by `cargo xtask test`; see the tuf-client interop tests).
 
-#[path = "../../../../catalog/tuf-client/tests/common/mod.rs"]
-mod common;
-
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ed25519_dalek::SigningKey;
-
-const PACKAGE_SEED: [u8; 32] = [7u8; 32];
-
-/// A `.swpkg` in `out`, signed with the package key.
-fn build_pkg(work: &Path, out: &Path, name: &str, deps: &[(&str, &str)], files: &[(&str, &str)]) {
-    let stage = work.join(format!("stage-{name}"));
-    for (p, content) in files {
-        let f = stage.join(p);
-        fs::create_dir_all(f.parent().unwrap()).unwrap();
-        fs::write(&f, content).unwrap();
-        fs::set_permissions(&f, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let mut toml = format!(
-        "name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"the {name} test package\"\nlicense = \"MIT\"\n"
-    );
-    if !deps.is_empty() {
-        toml.push_str("[depends]\n");
-        for (d, r) in deps {
-            toml.push_str(&format!("{d} = \"{r}\"\n"));
-        }
-    }
-    let manifest = work.join(format!("{name}.toml"));
-    fs::write(&manifest, toml).unwrap();
-    let key = SigningKey::from_bytes(&PACKAGE_SEED);
-    let file = out.join(format!("{name}-1.0.0.swpkg"));
-    swpkg::build_package(
-        &manifest,
-        &stage,
-        &key,
-        swpkg::BuildOptions { mtime: 0 },
-        &file,
-    )
-    .unwrap();
-}
+use swiftos_tests::python_tuf::{serve, PeerRepo};
+use swiftos_tests::repo_fixture::PkgFile;
 
 struct Pkg {
     root: PathBuf,
@@ -104,63 +68,37 @@ impl Pkg {
     }
 }
 
+/// Three packages (`hello` needs `libgreet`; `extra`) in a python-tuf repository with
+/// `key_type` keys, served on 127.0.0.1; returns the repository and its URL.
+fn peer(dir: &Path, key_type: &str) -> (PeerRepo, String) {
+    let peer = PeerRepo::new(dir);
+    peer.package(
+        "libgreet",
+        &[],
+        &[PkgFile::data("lib/greet.txt", "hello from libgreet\n")],
+    );
+    peer.package(
+        "hello",
+        &[("libgreet", "^1")],
+        &[PkgFile::exe("bin/hello", "#!/bin/sh\necho hello\n")],
+    );
+    peer.package(
+        "extra",
+        &[],
+        &[PkgFile::exe("bin/extra", "#!/bin/sh\necho extra\n")],
+    );
+    assert_eq!(peer.publish(key_type), 3);
+    let url = serve(peer.served());
+    (peer, url)
+}
+
 #[test]
 fn pkg_installs_from_a_python_tuf_repository_signed_with_ecdsa() {
     let tmp = tempfile::tempdir().unwrap();
-    let (work, packages, keys, web, peer) = (
-        tmp.path().join("work"),
-        tmp.path().join("packages"),
-        tmp.path().join("keys"),
-        tmp.path().join("web"),
-        tmp.path().join("peer"),
-    );
-    for d in [&work, &packages, &keys] {
-        fs::create_dir_all(d).unwrap();
+    let (peer, base) = peer(tmp.path(), "ecdsa");
+    for key in peer.root_keys() {
+        assert_eq!(key.scheme, "ecdsa-sha2-nistp256", "{key:?}");
     }
-
-    // The publisher: real packages, its keys, and its web root with the package index.
-    let package_pub = keys.join("package-dev.pub");
-    fs::write(
-        &package_pub,
-        swpkg_core::format_public_key(&SigningKey::from_bytes(&PACKAGE_SEED).verifying_key()),
-    )
-    .unwrap();
-    catalog_hosted::generate_keys(&keys).unwrap();
-    build_pkg(
-        &work,
-        &packages,
-        "libgreet",
-        &[],
-        &[("lib/greet.txt", "hello from libgreet\n")],
-    );
-    build_pkg(
-        &work,
-        &packages,
-        "hello",
-        &[("libgreet", "^1")],
-        &[("bin/hello", "#!/bin/sh\necho hello\n")],
-    );
-    build_pkg(
-        &work,
-        &packages,
-        "extra",
-        &[],
-        &[("bin/extra", "#!/bin/sh\necho extra\n")],
-    );
-    let published =
-        catalog_hosted::publish(&catalog_hosted::PublishOptions::new(&packages, &keys, &web))
-            .unwrap();
-    assert_eq!(published.total_packages, 3);
-
-    // python-tuf signs the same targets with ECDSA keys (consistent snapshots).
-    common::repo_py(&peer, &["new", "--keys", "ecdsa", "--consistent-snapshot"]);
-    common::repo_py(&peer, &["import-targets", web.to_str().unwrap()]);
-    let root_json = peer.join("repo/metadata/1.root.json");
-    let root: serde_json::Value = serde_json::from_slice(&fs::read(&root_json).unwrap()).unwrap();
-    for key in root["signed"]["keys"].as_object().unwrap().values() {
-        assert_eq!(key["scheme"], "ecdsa-sha2-nistp256", "{key}");
-    }
-    let base = common::serve(peer.join("repo"));
 
     let pkg = Pkg {
         root: tmp.path().join("sysroot"),
@@ -170,9 +108,9 @@ fn pkg_installs_from_a_python_tuf_repository_signed_with_ecdsa() {
         "set",
         &base,
         "--trusted-root",
-        root_json.to_str().unwrap(),
+        peer.root_json().to_str().unwrap(),
         "--package-key",
-        package_pub.to_str().unwrap(),
+        peer.package_key().to_str().unwrap(),
     ]);
     let s = pkg.ok(&["update"]);
     assert!(s.contains("3 package(s) available"), "{s}");
@@ -191,15 +129,7 @@ fn pkg_installs_from_a_python_tuf_repository_signed_with_ecdsa() {
     );
 
     // A package file that differs from what the ECDSA-signed targets pin is refused.
-    common::repo_py(
-        &peer,
-        &[
-            "attack",
-            "target-hash",
-            "--target",
-            "packages/extra-1.0.0.swpkg",
-        ],
-    );
+    peer.attack(&["target-hash", "--target", "packages/extra-1.0.0.swpkg"]);
     let before = pkg.tree();
     let e = pkg.fails(&["install", "extra"]);
     assert!(
@@ -212,8 +142,83 @@ fn pkg_installs_from_a_python_tuf_repository_signed_with_ecdsa() {
     );
 
     // A freeze attack (a validly signed, expired timestamp) is refused; nothing changes.
-    common::repo_py(&peer, &["attack", "freeze"]);
+    peer.attack(&["freeze"]);
     let e = pkg.fails(&["update"]);
     assert!(e.contains("timestamp") && e.contains("expired"), "{e}");
     assert!(pkg.tree() == before, "a refused update changed the system");
+}
+
+/// `--root-key FILE` with a PEM public key: the repository's ECDSA root key is accepted, another
+/// ECDSA key is refused as not this repository's, and a file that is no usable key is refused in
+/// words; the refusals change nothing.
+#[test]
+fn root_key_may_be_an_ecdsa_pem_public_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (peer, base) = peer(&tmp.path().join("a"), "ecdsa");
+    let other = PeerRepo::new(&tmp.path().join("b"));
+    other.publish("ecdsa");
+    let pkg = Pkg {
+        root: tmp.path().join("sysroot"),
+    };
+    let file = |name: &str, text: &str| {
+        let f = tmp.path().join(name);
+        fs::write(&f, text).unwrap();
+        f
+    };
+    let set = |key: &Path| {
+        pkg.run(&[
+            "repo",
+            "set",
+            &base,
+            "--root-key",
+            key.to_str().unwrap(),
+            "--package-key",
+            peer.package_key().to_str().unwrap(),
+        ])
+    };
+    let refused = |key: &Path, words: &[&str]| {
+        let (ok, _, e) = set(key);
+        assert!(!ok, "pkg repo set --root-key {} succeeded", key.display());
+        eprintln!("$ pkg repo set {base} --root-key {}\n{e}", key.display());
+        for w in words {
+            assert!(e.contains(w), "expected {w:?} in:\n{e}");
+        }
+    };
+    let before = pkg.tree();
+    refused(
+        &file("other.pem", &other.root_key_pem()),
+        &[
+            "does not name the trusted root key (ecdsa-sha2-nistp256)",
+            "it is not the repository this system trusts",
+        ],
+    );
+    refused(
+        &file("garbage.pem", "this is not a key\n"),
+        &[
+            "not a root key file",
+            "or a PEM \"PUBLIC KEY\" block (SubjectPublicKeyInfo) of an ECDSA P-256 or RSA key",
+        ],
+    );
+    refused(
+        &file("p384.pem", &test_vector("ecdsa_p384_public")),
+        &["not a usable root key", "not P-256, not RSA"],
+    );
+    assert!(
+        pkg.tree() == before,
+        "a refused repo set changed the system"
+    );
+
+    let (ok, so, se) = set(&file("root.pem", &peer.root_key_pem()));
+    assert!(ok, "repo set with the right ECDSA root key:\n{so}{se}");
+    let s = pkg.ok(&["update"]);
+    assert!(s.contains("3 package(s) available"), "{s}");
+    let s = pkg.ok(&["install", "hello"]);
+    assert!(s.contains("+ hello 1.0.0"), "{s}");
+}
+
+/// A value of catalog-core's key test vectors (`catalog/core/testdata/keys.json`).
+fn test_vector(name: &str) -> String {
+    let path = swiftos_tests::repo_root().join("catalog/core/testdata/keys.json");
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
+    v[name].as_str().unwrap().to_string()
 }

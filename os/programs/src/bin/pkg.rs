@@ -53,11 +53,15 @@ const COMMAND_HELP: &[(&str, &str)] = &[
 \x20      pkg repo show\n\
 Set the package repository. Its signed root metadata (URL/metadata/1.root.json) must be\n\
 signed by the root key: by default the system's pinned key /etc/swos/repo-root.pub, or\n\
-the key file given with --root-key (a repository's repo-root.pub). Cached metadata of a\n\
+the key file given with --root-key: a repository's repo-root.pub (ed25519), or a PEM\n\
+\"PUBLIC KEY\" of an ECDSA P-256 or RSA root key (e.g. a python-tuf repository's).\n\
+--trusted-root ROOT_JSON trusts a root metadata file obtained out of band instead;\n\
+packages are then checked against the --package-key files. Cached metadata of a\n\
 previous repository is dropped. Run `pkg update` afterwards.\n\
 Examples:\n\
 \x20 pkg repo set http://10.0.2.2:8080/\n\
 \x20 pkg repo set http://repo.swiftos.test:8080/ --root-key /tmp/repo-root.pub\n\
+\x20 pkg repo set http://10.0.2.2:8000/ --root-key /tmp/root.pem --package-key /tmp/dev.pub\n\
 \x20 pkg repo show\n"),
     ("update", "Usage: pkg update [URL]\n\
 Download the repository's signed metadata (timestamp, snapshot, targets) and verify it\n\
@@ -141,6 +145,16 @@ fn read_key(path: &str) -> Result<swpkg_core::VerifyingKey, Fail> {
     let text = core::str::from_utf8(&bytes)
         .map_err(|_| Fail::Failed(format!("key file {path}: not text")))?;
     swpkg_core::parse_public_key(text).map_err(|e| Fail::Failed(format!("key file {path}: {e}")))
+}
+
+/// A `--root-key` file: ed25519 (SwiftOS key file) or a PEM ECDSA P-256 / RSA public key.
+fn read_root_key(path: &str) -> Result<swiftos_pkg_core::PublicKey, Fail> {
+    let bytes = swiftos_rt::fs::read(path)
+        .map_err(|e| Fail::Failed(format!("root key file {path}: {}", e.description())))?;
+    let text = core::str::from_utf8(&bytes)
+        .map_err(|_| Fail::Failed(format!("root key file {path}: not text")))?;
+    swiftos_pkg_core::repo::parse_root_key(text)
+        .map_err(|e| Fail::Failed(format!("root key file {path}: {e}")))
 }
 
 fn print(lines: Vec<String>) {
@@ -297,13 +311,15 @@ fn run(pkg: &mut Pkg<GuestPlatform>, cmd: &str, rest: &[String]) -> Result<(), F
                                 "give either --root-key or --trusted-root, not both",
                             )))
                         }
-                        (Some(k), None) => TrustedRoot::Key(read_key(k)?),
+                        (Some(k), None) => TrustedRoot::Key(read_root_key(k)?),
                         (None, Some(r)) => {
                             TrustedRoot::File(swiftos_rt::fs::read(r).map_err(|e| {
                                 Fail::Failed(format!("trusted root {r}: {}", e.description()))
                             })?)
                         }
-                        (None, None) => TrustedRoot::Key(pkg.pinned_root_key().map_err(fail)?),
+                        (None, None) => TrustedRoot::Key(swiftos_pkg_core::PublicKey::Ed25519(
+                            pkg.pinned_root_key().map_err(fail)?,
+                        )),
                     };
                     pkg.repo_set(url, trusted, &keys).map_err(fail)
                 }
