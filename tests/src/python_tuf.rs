@@ -149,11 +149,30 @@ impl PeerRepo {
     /// `mixed`) and consistent snapshots that lists the publisher's targets. Returns the
     /// number of packages published.
     pub fn publish(&self, key_type: &str) -> usize {
+        self.publish_with_root_keys(key_type, 1)
+    }
+
+    /// [`PeerRepo::publish`] with `n` root keys and a root threshold of `n` (every root
+    /// signature must be checked).
+    pub fn publish_with_root_keys(&self, key_type: &str, n: usize) -> usize {
         let web = self.dir.join("web");
         let opts = catalog_hosted::PublishOptions::new(&self.packages(), &self.keys(), &web);
         let published = catalog_hosted::publish(&opts).unwrap();
         let peer = self.peer();
-        repo_py(&peer, &["new", "--keys", key_type, "--consistent-snapshot"]);
+        let n = n.to_string();
+        repo_py(
+            &peer,
+            &[
+                "new",
+                "--keys",
+                key_type,
+                "--consistent-snapshot",
+                "--root-keys",
+                &n,
+                "--root-threshold",
+                &n,
+            ],
+        );
         repo_py(&peer, &["import-targets", web.to_str().unwrap()]);
         published.total_packages
     }

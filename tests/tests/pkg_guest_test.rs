@@ -727,6 +727,15 @@ fn real_store_pinned_root_overlay_and_activate() {
 /// serves what a person gets from the publisher out of band: `/keys/package.pub` (the package
 /// signing key) and `/keys/root.pem` (the root's public key, PEM).
 fn python_tuf_repo(work: &Path, key_type: &str) -> (PeerRepo, u16) {
+    python_tuf_repo_with_root_keys(work, key_type, 1)
+}
+
+/// [`python_tuf_repo`] with `root_keys` root keys, all needed (threshold `root_keys`).
+fn python_tuf_repo_with_root_keys(
+    work: &Path,
+    key_type: &str,
+    root_keys: usize,
+) -> (PeerRepo, u16) {
     let peer = PeerRepo::new(work);
     let cat = std::fs::read(swiftos_tests::repo_root().join("build/bin/cat"))
         .expect("build/bin/cat (run cargo xtask build)");
@@ -744,7 +753,7 @@ fn python_tuf_repo(work: &Path, key_type: &str) -> (PeerRepo, u16) {
         &[PkgFile::exe("bin/hello", cat)],
     );
     peer.package("extra", &[], &[PkgFile::data("share/extra/x", "extra\n")]);
-    assert_eq!(peer.publish(key_type), 3);
+    assert_eq!(peer.publish_with_root_keys(key_type, root_keys), 3);
     let keys = peer.served().join("keys");
     std::fs::create_dir_all(&keys).unwrap();
     std::fs::copy(peer.package_key(), keys.join("package.pub")).unwrap();
@@ -864,63 +873,75 @@ fn median_ms(v: &[Duration]) -> f64 {
     v[v.len() / 2].as_secs_f64() * 1e3
 }
 
-/// Signature verification in the guest per scheme, measured around whole commands: three
-/// python-tuf repositories of one shape (same packages, one key per role, consistent snapshots)
-/// signed with ed25519, ECDSA P-256 and RSA-3072 (rsassa-pss-sha256) keys. Per run and scheme,
-/// in a fresh `--root`: `pkg repo set --trusted-root` (checks the root's self-signature: 1
-/// signature) and `pkg update` (timestamp, snapshot, targets: 3 signatures, plus the downloads
-/// and the package index). The schemes alternate within each run, so the ratios to ed25519
-/// compare like with like. Run by `cargo xtask bench`; prints medians, asserts nothing on time.
+/// Signature verification in the guest per scheme, measured around whole commands. Six
+/// python-tuf repositories of one shape (same packages, consistent snapshots, one key each for
+/// timestamp, snapshot and targets), signed with ed25519, ECDSA P-256 or RSA-3072
+/// (rsassa-pss-sha256) keys, with 1 or [`MANY_ROOT_KEYS`] root keys, all required. Per run and
+/// repository, in a fresh `--root`: `pkg repo set --trusted-root` (checks the root's
+/// self-signatures: 1 or N) and `pkg update` (the root again, then timestamp, snapshot, targets:
+/// 3 more, plus the downloads and the package index). The repositories alternate within each
+/// run, so the ratios to ed25519 compare like with like; the difference between N and 1 root keys,
+/// divided by N - 1, is the guest's cost of one more key and signature of that scheme. Run by
+/// `cargo xtask bench`; prints medians, asserts nothing on time.
 #[test]
 #[ignore = "benchmark: run by cargo xtask bench"]
 fn signature_verification_benchmark() {
     const RUNS: usize = 7;
-    let schemes = ["ed25519", "ecdsa", "rsa"];
+    const MANY_ROOT_KEYS: usize = 40;
     let work = work_dir("pkg-guest-signature-bench").unwrap();
-    let ports: Vec<u16> = schemes
-        .iter()
-        .map(|k| python_tuf_repo(&work.join(k), k).1)
-        .collect();
+    let mut repos = Vec::new();
+    for n in [1, MANY_ROOT_KEYS] {
+        for k in ["ed25519", "ecdsa", "rsa"] {
+            let name = format!("{k}-{n}");
+            let port = python_tuf_repo_with_root_keys(&work.join(&name), k, n).1;
+            repos.push((name, port));
+        }
+    }
     let mut g = Guest::boot("pkg-guest-signature-bench", &machine(None)).expect("boot");
     g.login("root", "root").expect("login");
-    for (k, port) in schemes.iter().zip(&ports) {
+    for (name, port) in &repos {
         ok(
             &mut g,
-            &format!("tcpget -o /tmp/{k}.json 10.0.2.2:{port} /metadata/1.root.json"),
+            &format!("tcpget -o /tmp/{name}.json 10.0.2.2:{port} /metadata/1.root.json"),
         );
     }
+    let port = repos[0].1;
     ok(
         &mut g,
-        &format!(
-            "tcpget -o /tmp/package.pub 10.0.2.2:{} /keys/package.pub",
-            ports[0]
-        ),
+        &format!("tcpget -o /tmp/package.pub 10.0.2.2:{port} /keys/package.pub"),
     );
-    let mut set = vec![Vec::new(); schemes.len()];
-    let mut update = vec![Vec::new(); schemes.len()];
+    let mut set = vec![Vec::new(); repos.len()];
+    let mut update = vec![Vec::new(); repos.len()];
     for run in 0..RUNS {
-        for (i, (k, port)) in schemes.iter().zip(&ports).enumerate() {
-            let r = format!("pkg -q --root /tmp/b{run}-{k}");
+        for (i, (name, port)) in repos.iter().enumerate() {
+            let r = format!("pkg -q --root /tmp/b{run}-{name}");
             set[i].push(timed(
                 &mut g,
                 &format!(
-                    "{r} repo set http://10.0.2.2:{port}/ --trusted-root /tmp/{k}.json \
+                    "{r} repo set http://10.0.2.2:{port}/ --trusted-root /tmp/{name}.json \
                      --package-key /tmp/package.pub"
                 ),
             ));
             update[i].push(timed(&mut g, &format!("{r} update")));
         }
     }
-    let base = (median_ms(&set[0]), median_ms(&update[0]));
+    let set: Vec<f64> = set.iter().map(|v| median_ms(v)).collect();
+    let update: Vec<f64> = update.iter().map(|v| median_ms(v)).collect();
     eprintln!("signature verification in the guest, median of {RUNS} runs (harness clock):");
-    for (i, k) in schemes.iter().enumerate() {
-        let (s, u) = (median_ms(&set[i]), median_ms(&update[i]));
+    for (i, (name, _)) in repos.iter().enumerate() {
+        let base = i - i % 3;
         eprintln!(
-            "  {k:8} repo set --trusted-root (1 signature): {s:7.1} ms ({:.2} x ed25519); \
-             update (3 signatures): {u:7.1} ms ({:.2} x ed25519)",
-            s / base.0,
-            u / base.1
+            "  {name:11} repo set --trusted-root {:7.1} ms ({:.2} x ed25519), update {:7.1} ms \
+             ({:.2} x ed25519)",
+            set[i],
+            set[i] / set[base],
+            update[i],
+            update[i] / update[base]
         );
+    }
+    for (i, k) in ["ed25519", "ecdsa", "rsa"].iter().enumerate() {
+        let per = (set[i + 3] - set[i]) / (MANY_ROOT_KEYS - 1) as f64;
+        eprintln!("  {k:8} one more root key and signature (repo set): {per:.2} ms");
     }
     g.send_line("poweroff").unwrap();
     let _ = g.wait_exit(Duration::from_secs(60));
