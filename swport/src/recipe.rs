@@ -146,14 +146,9 @@ fn field_err(path: &Path, field: &str, message: impl Into<String>) -> RecipeErro
     }
 }
 
-/// Whether `s` is an acceptable package name.
+/// Whether `s` is a valid package name: the one rule, [`swpkg_core::PackageName`].
 pub fn valid_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+._-".contains(c))
+    swpkg_core::PackageName::is_valid(s)
 }
 
 /// Whether `p` is a safe relative path (no `..`, not absolute, not empty).

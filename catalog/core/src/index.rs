@@ -182,14 +182,9 @@ pub enum IndexError {
     },
 }
 
-/// Whether `name` is an acceptable package name.
+/// Whether `name` is an acceptable package name: the one rule, [`swpkg_core::PackageName`].
 pub fn valid_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+._-".contains(&c))
+    swpkg_core::PackageName::is_valid(name)
 }
 
 /// The packages of a verified targets metadata, newest version first per name.

@@ -130,7 +130,17 @@ fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, H
                     manifest = Some(m);
                     break;
                 }
-                Err(e) => last_err = Some(e),
+                Err(e @ swpkg::Error::Package(swpkg_core::PackageError::BadSignature { .. })) => {
+                    last_err = Some(e)
+                }
+                // Anything else (the compressed layer, the manifest, the payload) does not
+                // depend on the key: say it as it is.
+                Err(e) => {
+                    return Err(HostedError::Package {
+                        path,
+                        reason: e.to_string(),
+                    })
+                }
             }
         }
         let manifest = manifest.ok_or_else(|| HostedError::Package {

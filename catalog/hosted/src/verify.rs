@@ -5,7 +5,6 @@
 //! Every problem found is collected; the check goes on wherever it still can.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,8 +13,7 @@ use catalog_core::index::{PackageMeta, RepoMeta, PACKAGE_KEY, REPO_KEY, REPO_TAR
 use catalog_core::metadata::{sha256_hex, Key};
 use catalog_core::{Client, Compat, Config, Index, Role};
 use ed25519_dalek::VerifyingKey;
-use swpkg_core::read::IoReader;
-use swpkg_core::NullSink;
+use swpkg_core::{NullSink, StreamError};
 
 use crate::error::HostedError;
 use crate::layout::{parse_sidecar, HostedRepo, HOSTED_REPO_JSON, REPO_ROOT_PUB, SIDECAR_EXT};
@@ -158,19 +156,21 @@ fn now() -> i64 {
 }
 
 /// Verify a package's signature (by any of `keys`) and every payload byte; returns the manifest.
-fn verify_package_bytes(
+/// The bytes are opened with `swpkg_core`'s one package opener (one zstd frame, nothing after it,
+/// window at most 8 MiB); errors are its words and the package errors' words, as `swpkg verify`
+/// prints them.
+pub fn verify_package_bytes(
     bytes: &[u8],
     keys: &[VerifyingKey],
 ) -> Result<swpkg_core::Manifest, String> {
     let mut last = String::from("no package key known");
     for k in keys {
-        let mut d = zstd::Decoder::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        d.window_log_max(swpkg::read::MAX_WINDOW_LOG)
-            .map_err(|e| e.to_string())?;
-        let mut r = IoReader(d.single_frame());
-        match swpkg_core::verify_stream(&mut r, k, &mut NullSink) {
+        let r = swpkg_core::PackageReader::new(bytes).map_err(|e| e.to_string())?;
+        match swpkg_core::verify_stream(r, k, &mut NullSink) {
             Ok(m) => return Ok(m),
-            Err(e) => last = format!("{e:?}"),
+            // The compressed layer does not depend on the key.
+            Err(StreamError::Read(e)) => return Err(e.to_string()),
+            Err(e) => last = e.to_string(),
         }
     }
     Err(last)

@@ -701,3 +701,36 @@ fn publish_refuses_garbage_and_truncated_packages_without_writing() {
         );
     }
 }
+
+#[test]
+fn publish_and_verify_url_refuse_the_adversarial_set_in_its_words() {
+    use swpkg_core::testing::{adversarial_packages, good_package, public_key_file, verifying_key};
+    let f = Fixture::new();
+    // The set's signer is a package key of this repository.
+    fs::write(f.keys.join("package-adversarial.pub"), public_key_file()).unwrap();
+    let keys = [verifying_key()];
+    let m = catalog_hosted::verify::verify_package_bytes(&good_package(), &keys).unwrap();
+    assert_eq!(m.name, "hello");
+    for case in adversarial_packages() {
+        // verify-url's package check.
+        let e =
+            catalog_hosted::verify::verify_package_bytes(&case.bytes, &keys).expect_err(case.name);
+        assert!(e.contains(case.words), "verify-url {}: {e}", case.name);
+        // publish.
+        fs::write(f.incoming.join("bad.swpkg"), &case.bytes).unwrap();
+        let e = publish(&f.opts()).unwrap_err().to_string();
+        assert!(
+            e.contains("bad.swpkg") && e.contains(case.words),
+            "publish {}: {e}",
+            case.name
+        );
+        assert!(
+            !f.out.join("metadata").exists(),
+            "{}: nothing is written",
+            case.name
+        );
+    }
+    // The good package publishes with the same key set-up.
+    fs::write(f.incoming.join("bad.swpkg"), good_package()).unwrap();
+    publish(&f.opts()).unwrap();
+}

@@ -175,52 +175,30 @@ impl swpkg_core::Read for RawFile {
     }
 }
 
-/// A `.swpkg` file decompressed on the fly.
+/// A `.swpkg` file decompressed on the fly by `swpkg_core`'s one package opener (ruzstd here;
+/// the host tools run the same opener with libzstd): one zstd frame, window at most 8 MiB,
+/// nothing after the frame.
 pub struct Unpacked {
-    reader: swpkg_core::zstd::ZstdReader<RawFile>,
+    reader: swpkg_core::PackageReader<RawFile>,
     path: String,
-    ended: bool,
+}
+
+/// An opener error as the package client shows it: a read failure of the file, or the
+/// opener's own words under `decompress` (the same words as the host `pkg`).
+fn open_error(shown: &str, e: swpkg_core::OpenError<Errno>) -> FsError {
+    match e {
+        swpkg_core::OpenError::Source(e) => fs_err("read", shown, e),
+        e => FsError::new(FsErrorKind::Other, "decompress", shown, e.to_string()),
+    }
 }
 
 impl Source for Unpacked {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, SourceError> {
         use swpkg_core::Read as _;
-        if self.ended {
-            return Ok(0);
-        }
-        match self.reader.read(buf) {
-            Ok(0) => {
-                self.ended = true;
-                Ok(0)
-            }
-            Ok(n) => Ok(n),
-            Err(swpkg_core::zstd::ZstdError::Source(e)) => {
-                Err(fs_err("read", &self.path, e).into())
-            }
-            Err(swpkg_core::zstd::ZstdError::Decode(m)) => Err(FsError::new(
-                FsErrorKind::Other,
-                "decompress",
-                &self.path,
-                zstd_problem(&m),
-            )
-            .into()),
-        }
+        self.reader
+            .read(buf)
+            .map_err(|e| open_error(&self.path, e).into())
     }
-}
-
-/// What a zstd decoder error means for a person holding a `.swpkg` file (the decoder's own
-/// text is kept in parentheses for bug reports).
-fn zstd_problem(m: &str) -> String {
-    let what = if m.contains("MagicNumberReadError") {
-        "the file is empty or too short to be a .swpkg package"
-    } else if m.contains("BadMagicNumber") {
-        "not a .swpkg package (it is not zstd-compressed data)"
-    } else if m.contains("UnexpectedEof") {
-        "the package is truncated (its compressed data ends early); download it again"
-    } else {
-        "the package's compressed data is damaged; download it again"
-    };
-    format!("{what} (decoder: {})", m.trim_start_matches("other error"))
 }
 
 fn open_zstd(real: &str, shown: &str) -> Result<Unpacked, FsError> {
@@ -233,17 +211,10 @@ fn open_zstd(real: &str, shown: &str) -> Result<Unpacked, FsError> {
             "is a directory, not a .swpkg package file",
         ));
     }
-    let reader = swpkg_core::zstd::ZstdReader::new(RawFile(f)).map_err(|e| {
-        let m = match e {
-            swpkg_core::zstd::ZstdError::Source(e) => e.description().to_string(),
-            swpkg_core::zstd::ZstdError::Decode(m) => zstd_problem(&m),
-        };
-        FsError::new(FsErrorKind::Other, "decompress", shown, m)
-    })?;
+    let reader = swpkg_core::PackageReader::new(RawFile(f)).map_err(|e| open_error(shown, e))?;
     Ok(Unpacked {
         reader,
         path: shown.to_string(),
-        ended: false,
     })
 }
 

@@ -19,9 +19,10 @@ pub enum Error {
     /// The package breaks a rule of the format.
     #[error(transparent)]
     Package(#[from] PackageError),
-    /// The compressed stream could not be decompressed.
-    #[error("not a valid zstd stream ({0}); the file is damaged or not a .swpkg package")]
-    Decompress(std::io::Error),
+    /// The compressed layer is refused (not zstd, too large a window, truncated, damaged, data
+    /// after the frame) or could not be read: `swpkg_core::open`'s words.
+    #[error("{0}")]
+    Decompress(swpkg_core::OpenError<std::io::Error>),
     /// A key file is unusable.
     #[error("key file {}: {reason}", path.display())]
     Key {

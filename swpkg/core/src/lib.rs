@@ -24,9 +24,14 @@ pub mod hex;
 pub mod key;
 pub mod limits;
 pub mod manifest;
+pub mod name;
+#[cfg(any(feature = "zstd", feature = "ruzstd"))]
+pub mod open;
 pub mod path;
 pub mod read;
 pub mod tar;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod verify;
 #[cfg(feature = "ruzstd")]
 pub mod zstd;
@@ -34,8 +39,11 @@ pub mod zstd;
 pub use ed25519_dalek::{Signature, VerifyingKey};
 pub use error::{PackageError, StreamError};
 pub use key::{format_public_key, parse_public_key, KeyError};
-pub use limits::Limits;
+pub use limits::{Limits, MAX_WINDOW_BYTES, MAX_WINDOW_LOG};
 pub use manifest::{Dependency, Entry, EntryKind, Manifest, Mode, Sha256};
+pub use name::{NameError, PackageName};
+#[cfg(any(feature = "zstd", feature = "ruzstd"))]
+pub use open::{OpenError, PackageReader};
 pub use read::Read;
 pub use verify::{
     inspect_stream, verify_stream, verify_stream_with_keys, verify_stream_with_limits, Inspected,

@@ -1,5 +1,11 @@
 //! Size and count limits that bound the work and memory a package can demand.
 
+/// Log2 of the largest zstd window a package reader accepts: 8 MiB (the builder writes 4 MiB).
+/// The one definition; both decoders of [`crate::open`] use it.
+pub const MAX_WINDOW_LOG: u32 = 23;
+/// The largest zstd window a package reader accepts, in bytes (`1 << MAX_WINDOW_LOG`).
+pub const MAX_WINDOW_BYTES: u64 = 1 << MAX_WINDOW_LOG;
+
 /// Bounds enforced while reading a package. Every limit is checked before the bytes it guards
 /// are read, so a hostile package cannot make the reader allocate or decompress without end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 
 use crate::error::PackageError;
 use crate::limits::Limits;
+use crate::name::{NameError, PackageName};
 use crate::path::{parent, validate_path, validate_symlink};
 use crate::{hex, ABI_VERSION, ARCH, FORMAT_VERSION};
 use alloc::collections::BTreeSet;
@@ -17,8 +18,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Longest package name.
-pub const MAX_NAME_BYTES: usize = 64;
+pub use crate::name::MAX_NAME_BYTES;
 /// Longest description.
 pub const MAX_DESCRIPTION_BYTES: usize = 4096;
 /// Longest licence expression.
@@ -203,22 +203,10 @@ fn field(field: impl Into<String>, reason: impl Into<String>) -> PackageError {
     }
 }
 
-/// Check a package name: `[a-z0-9][a-z0-9._+-]*`, 1..=64 bytes.
-pub fn validate_name(name: &str) -> Result<(), &'static str> {
-    let b = name.as_bytes();
-    if b.is_empty() || b.len() > MAX_NAME_BYTES {
-        return Err("must be 1 to 64 bytes");
-    }
-    if !(b[0].is_ascii_lowercase() || b[0].is_ascii_digit()) {
-        return Err("must start with a lower-case letter or digit");
-    }
-    if !b
-        .iter()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._+-".contains(c))
-    {
-        return Err("may contain only a-z, 0-9, '.', '_', '+' and '-'");
-    }
-    Ok(())
+/// Check a package name: `[a-z0-9][a-z0-9._+-]*`, 1..=64 bytes ([`PackageName::check`], the
+/// one rule; kept as a function for callers that want the reason as text).
+pub fn validate_name(name: &str) -> Result<(), NameError> {
+    PackageName::check(name)
 }
 
 fn validate_names(what: &str, names: &[String]) -> Result<(), PackageError> {

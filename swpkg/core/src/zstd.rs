@@ -6,8 +6,7 @@ use crate::read::Read;
 use alloc::string::{String, ToString};
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
-/// Largest zstd window accepted (the host builder writes a 4 MiB window).
-pub const MAX_WINDOW_BYTES: u64 = 8 << 20;
+pub use crate::limits::MAX_WINDOW_BYTES;
 
 /// Failure while reading compressed data.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +49,11 @@ impl<R: Read> ZstdReader<R> {
 }
 
 impl<R: Read> ZstdReader<R> {
+    /// The compressed source (after the whole frame was read: positioned just after it).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.decoder.get_mut().inner
+    }
+
     /// The compressed source, positioned just after the frame once all decompressed data has
     /// been read: a caller can check that nothing follows (the format allows exactly one frame).
     pub fn into_inner(self) -> R {

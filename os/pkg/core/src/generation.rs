@@ -238,14 +238,9 @@ pub fn current_bytes(n: u64) -> Vec<u8> {
     format!("{n}\n").into_bytes()
 }
 
-/// Package name rule (same as the manifest's): `[a-z0-9][a-z0-9._+-]*`, at most 64 bytes.
+/// Whether `name` is a valid package name: the one rule, [`swpkg_core::PackageName`].
 pub fn valid_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._+-".contains(&c))
+    swpkg_core::PackageName::is_valid(name)
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use swiftos_pkg_core::platform::{
     FetchError, FsError, FsErrorKind, NodeKind, NodeMeta, Platform, Response, Sink, Source,
     SourceError,
 };
+use swpkg_core::read::IoReader;
+use swpkg_core::OpenError;
 
 /// Default seconds without data before a download is abandoned.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
@@ -132,7 +134,7 @@ impl HostPlatform {
     }
 }
 
-/// A file or decompressor being read.
+/// A file being read.
 pub struct HostSource(Box<dyn Read + Send>, String);
 
 impl Source for HostSource {
@@ -242,7 +244,7 @@ fn reqwest_error(url: &str, e: &reqwest::Error, timeout: u64) -> FetchError {
 
 impl Platform for HostPlatform {
     type File = HostSource;
-    type Unpacked = HostSource;
+    type Unpacked = HostUnpacked;
     type Writer = HostWriter;
     type Body = HostBody;
 
@@ -276,12 +278,12 @@ impl Platform for HostPlatform {
         Ok(HostSource(Box::new(io::BufReader::new(f)), path.into()))
     }
 
-    fn open_unpacked(&mut self, path: &str) -> Result<HostSource, FsError> {
+    fn open_unpacked(&mut self, path: &str) -> Result<HostUnpacked, FsError> {
         let p = self.map("open", path)?;
         open_zstd(&p, path)
     }
 
-    fn open_unpacked_user(&mut self, path: &str) -> Result<HostSource, FsError> {
+    fn open_unpacked_user(&mut self, path: &str) -> Result<HostUnpacked, FsError> {
         open_zstd(Path::new(path), path)
     }
 
@@ -476,8 +478,37 @@ impl Platform for HostPlatform {
     }
 }
 
-fn open_zstd(p: &Path, shown: &str) -> Result<HostSource, FsError> {
+/// A `.swpkg` file decompressed on the fly by `swpkg_core`'s one package opener (libzstd here;
+/// the in-OS client runs the same opener with ruzstd): one zstd frame, window at most 8 MiB,
+/// nothing after the frame.
+pub struct HostUnpacked {
+    reader: swpkg_core::PackageReader<IoReader<File>>,
+    path: String,
+}
+
+/// An opener error as the package client shows it: a read failure of the file, or the
+/// opener's own words under `decompress` (the same words as the in-OS client).
+fn open_error(shown: &str, e: OpenError<io::Error>) -> FsError {
+    match e {
+        OpenError::Source(e) => fs_err("read", shown, &e),
+        e => FsError::new(FsErrorKind::Other, "decompress", shown, e.to_string()),
+    }
+}
+
+impl Source for HostUnpacked {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, SourceError> {
+        use swpkg_core::Read as _;
+        self.reader
+            .read(buf)
+            .map_err(|e| open_error(&self.path, e).into())
+    }
+}
+
+fn open_zstd(p: &Path, shown: &str) -> Result<HostUnpacked, FsError> {
     let f = File::open(p).map_err(|e| fs_err("open", shown, &e))?;
-    let d = zstd::stream::read::Decoder::new(f).map_err(|e| fs_err("open", shown, &e))?;
-    Ok(HostSource(Box::new(d), shown.into()))
+    let reader = swpkg_core::PackageReader::new(IoReader(f)).map_err(|e| open_error(shown, e))?;
+    Ok(HostUnpacked {
+        reader,
+        path: shown.into(),
+    })
 }
