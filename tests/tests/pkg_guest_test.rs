@@ -779,45 +779,7 @@ fn python_tuf_ecdsa_repository() {
         .unwrap();
     let mut g = Guest::boot("pkg-guest-python-tuf", &machine(Some(&store))).expect("boot");
     g.login("root", "root").expect("login");
-    let (host, url) = (
-        format!("10.0.2.2:{port}"),
-        format!("http://10.0.2.2:{port}/"),
-    );
-    for (file, path) in [
-        ("/tmp/root.json", "/metadata/1.root.json"),
-        ("/tmp/root.pem", "/keys/root.pem"),
-        ("/tmp/package.pub", "/keys/package.pub"),
-    ] {
-        ok(&mut g, &format!("tcpget -o {file} {host} {path}"));
-    }
-    let out = ok(&mut g, "cat /tmp/root.pem");
-    has(&out, &["-----BEGIN PUBLIC KEY-----"], "root key file");
-
-    // The root's ECDSA key as a PEM file, then the root metadata itself.
-    let out = ok(
-        &mut g,
-        &format!("pkg repo set {url} --root-key /tmp/root.pem --package-key /tmp/package.pub"),
-    );
-    has(&out, &["repository set to"], "repo set --root-key PEM");
-    let out = ok(
-        &mut g,
-        &format!("pkg repo set {url} --trusted-root /tmp/root.json --package-key /tmp/package.pub"),
-    );
-    has(&out, &["repository set to"], "repo set --trusted-root");
-    let out = ok(&mut g, "pkg update");
-    has(
-        &out,
-        &["repository metadata verified: 3 package(s) available"],
-        "update",
-    );
-    let out = ok(&mut g, "pkg install hello");
-    has(
-        &out,
-        &["+ hello 1.0.0", "+ libgreet 1.0.0", "active now under /usr"],
-        "install with a dependency",
-    );
-    let out = ok(&mut g, "hello /usr/share/libgreet/message");
-    has(&out, &["hello from libgreet"], "the installed program runs");
+    trust_update_install_and_run(&mut g, port);
     let before = ok(&mut g, "pkg list");
     has(&before, &["hello 1.0.0", "libgreet 1.0.0"], "list");
 
@@ -854,6 +816,46 @@ fn python_tuf_ecdsa_repository() {
     let _ = g.wait_exit(Duration::from_secs(60));
 }
 
+/// As a person would: fetch the root metadata, the root's PEM key and the package key with
+/// `tcpget`, trust the repository by the key and by the metadata, update, install `hello` (and
+/// its dependency) and run it from /usr.
+fn trust_update_install_and_run(g: &mut Guest, port: u16) {
+    let (host, url) = (
+        format!("10.0.2.2:{port}"),
+        format!("http://10.0.2.2:{port}/"),
+    );
+    for (file, path) in [
+        ("/tmp/root.json", "/metadata/1.root.json"),
+        ("/tmp/root.pem", "/keys/root.pem"),
+        ("/tmp/package.pub", "/keys/package.pub"),
+    ] {
+        ok(g, &format!("tcpget -o {file} {host} {path}"));
+    }
+    let out = ok(g, "cat /tmp/root.pem");
+    has(&out, &["-----BEGIN PUBLIC KEY-----"], "root key file");
+    for (how, trust) in [
+        ("--root-key PEM", "--root-key /tmp/root.pem"),
+        ("--trusted-root", "--trusted-root /tmp/root.json"),
+    ] {
+        let cmd = format!("pkg repo set {url} {trust} --package-key /tmp/package.pub");
+        has(&ok(g, &cmd), &["repository set to"], how);
+    }
+    let out = ok(g, "pkg update");
+    has(
+        &out,
+        &["repository metadata verified: 3 package(s) available"],
+        "update",
+    );
+    let out = ok(g, "pkg install hello");
+    has(
+        &out,
+        &["+ hello 1.0.0", "+ libgreet 1.0.0", "active now under /usr"],
+        "install with a dependency",
+    );
+    let out = ok(g, "hello /usr/share/libgreet/message");
+    has(&out, &["hello from libgreet"], "the installed program runs");
+}
+
 /// Run `cmd` in the guest and return how long it took (harness clock, from typing the line to
 /// the next prompt); it must succeed.
 fn timed(g: &mut Guest, cmd: &str) -> Duration {
@@ -873,6 +875,9 @@ fn median_ms(v: &[Duration]) -> f64 {
     v[v.len() / 2].as_secs_f64() * 1e3
 }
 
+/// Root keys of the benchmark's larger repositories.
+const MANY_ROOT_KEYS: usize = 40;
+
 /// Signature verification in the guest per scheme, measured around whole commands. Six
 /// python-tuf repositories of one shape (same packages, consistent snapshots, one key each for
 /// timestamp, snapshot and targets), signed with ed25519, ECDSA P-256 or RSA-3072
@@ -887,7 +892,6 @@ fn median_ms(v: &[Duration]) -> f64 {
 #[ignore = "benchmark: run by cargo xtask bench"]
 fn signature_verification_benchmark() {
     const RUNS: usize = 7;
-    const MANY_ROOT_KEYS: usize = 40;
     let work = work_dir("pkg-guest-signature-bench").unwrap();
     let mut repos = Vec::new();
     for n in [1, MANY_ROOT_KEYS] {
@@ -925,9 +929,21 @@ fn signature_verification_benchmark() {
             update[i].push(timed(&mut g, &format!("{r} update")));
         }
     }
+    eprintln!("signature verification in the guest, median of {RUNS} runs (harness clock):");
+    report_signature_benchmark(&repos, &set, &update);
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
+
+/// Print the benchmark's medians, each against the ed25519 repository with as many root keys,
+/// and the cost of one more root key and signature per scheme.
+fn report_signature_benchmark(
+    repos: &[(String, u16)],
+    set: &[Vec<Duration>],
+    update: &[Vec<Duration>],
+) {
     let set: Vec<f64> = set.iter().map(|v| median_ms(v)).collect();
     let update: Vec<f64> = update.iter().map(|v| median_ms(v)).collect();
-    eprintln!("signature verification in the guest, median of {RUNS} runs (harness clock):");
     for (i, (name, _)) in repos.iter().enumerate() {
         let base = i - i % 3;
         eprintln!(
@@ -943,6 +959,4 @@ fn signature_verification_benchmark() {
         let per = (set[i + 3] - set[i]) / (MANY_ROOT_KEYS - 1) as f64;
         eprintln!("  {k:8} one more root key and signature (repo set): {per:.2} ms");
     }
-    g.send_line("poweroff").unwrap();
-    let _ = g.wait_exit(Duration::from_secs(60));
 }

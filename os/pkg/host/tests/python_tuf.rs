@@ -19,12 +19,12 @@ struct Pkg {
 }
 
 impl Pkg {
-    fn run(&self, args: &[&str]) -> (bool, String, String) {
+    fn run<S: AsRef<str>>(&self, args: &[S]) -> (bool, String, String) {
         let out = Command::new(env!("CARGO_BIN_EXE_pkg"))
             .arg("--root")
             .arg(&self.root)
             .args(["--timeout", "5"])
-            .args(args)
+            .args(args.iter().map(AsRef::as_ref))
             .output()
             .unwrap();
         (
@@ -34,17 +34,18 @@ impl Pkg {
         )
     }
 
-    fn ok(&self, args: &[&str]) -> String {
+    fn ok<S: AsRef<str> + std::fmt::Debug>(&self, args: &[S]) -> String {
         let (ok, so, se) = self.run(args);
         assert!(ok, "pkg {args:?} failed:\nstdout: {so}\nstderr: {se}");
         so
     }
 
-    fn fails(&self, args: &[&str]) -> String {
+    fn fails<S: AsRef<str> + std::fmt::Debug>(&self, args: &[S]) -> String {
         let (ok, so, se) = self.run(args);
         assert!(!ok, "pkg {args:?} should fail:\nstdout: {so}\nstderr: {se}");
         // Shown with `--nocapture`: the messages users see.
-        eprintln!("$ pkg {}\n{se}", args.join(" "));
+        let line: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+        eprintln!("$ pkg {}\n{se}", line.join(" "));
         se
     }
 
@@ -165,55 +166,63 @@ fn root_key_may_be_an_ecdsa_pem_public_key() {
         fs::write(&f, text).unwrap();
         f
     };
-    let set = |key: &Path| {
-        pkg.run(&[
-            "repo",
-            "set",
-            &base,
-            "--root-key",
-            key.to_str().unwrap(),
-            "--package-key",
-            peer.package_key().to_str().unwrap(),
-        ])
-    };
-    let refused = |key: &Path, words: &[&str]| {
-        let (ok, _, e) = set(key);
-        assert!(!ok, "pkg repo set --root-key {} succeeded", key.display());
-        eprintln!("$ pkg repo set {base} --root-key {}\n{e}", key.display());
+    let before = pkg.tree();
+    for (key, words) in [
+        (
+            file("other.pem", &other.root_key_pem()),
+            &[
+                "does not name the trusted root key (ecdsa-sha2-nistp256)",
+                "it is not the repository this system trusts",
+            ][..],
+        ),
+        (
+            file("garbage.pem", "this is not a key\n"),
+            &[
+                "not a root key file",
+                "or a PEM \"PUBLIC KEY\" block (SubjectPublicKeyInfo) of an ECDSA P-256 or RSA key",
+            ][..],
+        ),
+        (
+            file("p384.pem", &test_vector("ecdsa_p384_public")),
+            &["not a usable root key", "not P-256, not RSA"][..],
+        ),
+    ] {
+        let e = pkg.fails(&set_with_root_key(&base, &key, &peer));
         for w in words {
             assert!(e.contains(w), "expected {w:?} in:\n{e}");
         }
-    };
-    let before = pkg.tree();
-    refused(
-        &file("other.pem", &other.root_key_pem()),
-        &[
-            "does not name the trusted root key (ecdsa-sha2-nistp256)",
-            "it is not the repository this system trusts",
-        ],
-    );
-    refused(
-        &file("garbage.pem", "this is not a key\n"),
-        &[
-            "not a root key file",
-            "or a PEM \"PUBLIC KEY\" block (SubjectPublicKeyInfo) of an ECDSA P-256 or RSA key",
-        ],
-    );
-    refused(
-        &file("p384.pem", &test_vector("ecdsa_p384_public")),
-        &["not a usable root key", "not P-256, not RSA"],
-    );
+    }
     assert!(
         pkg.tree() == before,
         "a refused repo set changed the system"
     );
 
-    let (ok, so, se) = set(&file("root.pem", &peer.root_key_pem()));
-    assert!(ok, "repo set with the right ECDSA root key:\n{so}{se}");
+    pkg.ok(&set_with_root_key(
+        &base,
+        &file("root.pem", &peer.root_key_pem()),
+        &peer,
+    ));
     let s = pkg.ok(&["update"]);
     assert!(s.contains("3 package(s) available"), "{s}");
     let s = pkg.ok(&["install", "hello"]);
     assert!(s.contains("+ hello 1.0.0"), "{s}");
+}
+
+/// `repo set URL --root-key KEY --package-key (the publisher's)`.
+fn set_with_root_key(url: &str, key: &Path, peer: &PeerRepo) -> Vec<String> {
+    let (key, package_key) = (key.to_str().unwrap(), peer.package_key());
+    let package_key = package_key.to_str().unwrap();
+    [
+        "repo",
+        "set",
+        url,
+        "--root-key",
+        key,
+        "--package-key",
+        package_key,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// A value of catalog-core's key test vectors (`catalog/core/testdata/keys.json`).
