@@ -14,6 +14,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::repo_fixture::{build_package, PkgFile};
 use crate::{repo_root, TUF_PYTHON_ENV};
@@ -26,19 +28,37 @@ pub fn serve(root: PathBuf) -> String {
 
 /// [`serve`], returning the port.
 pub fn serve_port(root: PathBuf) -> u16 {
+    serve_counting_port(root, "", Arc::new(AtomicUsize::new(0)))
+}
+
+/// [`serve`], also counting the requests whose path starts with `prefix` (e.g. `targets/`):
+/// for tests that check what a client did not fetch.
+pub fn serve_counting(root: PathBuf, prefix: &'static str) -> (String, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let port = serve_counting_port(root, prefix, count.clone());
+    (format!("http://127.0.0.1:{port}"), count)
+}
+
+fn serve_counting_port(root: PathBuf, prefix: &'static str, count: Arc<AtomicUsize>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let _ = answer(stream, &root);
+            let _ = answer(stream, &root, prefix, &count);
         }
     });
     port
 }
 
-/// Answer one request: the file under `root`, or 404.
-fn answer(mut stream: std::net::TcpStream, root: &Path) -> std::io::Result<()> {
+/// Answer one request: the file under `root`, or 404; count it when its path starts with
+/// `prefix`.
+fn answer(
+    mut stream: std::net::TcpStream,
+    root: &Path,
+    prefix: &str,
+    count: &AtomicUsize,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -54,6 +74,9 @@ fn answer(mut stream: std::net::TcpStream, root: &Path) -> std::io::Result<()> {
         .unwrap_or("/")
         .trim_start_matches('/')
         .to_string();
+    if path.starts_with(prefix) {
+        count.fetch_add(1, Ordering::SeqCst);
+    }
     let resp = match (path.contains(".."), fs::read(root.join(&path))) {
         (false, Ok(body)) => {
             let mut r = format!(
