@@ -43,8 +43,10 @@ pub enum PortError {
     Package {
         port: String,
         #[source]
-        source: swpkg::Error,
+        source: swpkg_host::Error,
     },
+    #[error("signing key: {0}")]
+    Key(#[from] swpkg_keys::Error),
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -541,8 +543,8 @@ pub fn package(
         port: name.into(),
         source,
     };
-    let opts = swpkg::BuildOptions::from_env().map_err(pe)?;
-    swpkg::build::write_package(&manifest, &staged, key, opts, &out).map_err(pe)?;
+    let opts = swpkg_host::BuildOptions::from_env().map_err(pe)?;
+    swpkg_host::build::write_package(&manifest, &staged, key, opts, &out).map_err(pe)?;
     let sha256 = crate::fetch::sha256_file(&out)?;
     Ok(Packaged {
         path: out,
@@ -555,8 +557,8 @@ pub fn package(
 }
 
 /// The swpkg source manifest a recipe implies.
-pub fn source_manifest(recipe: &Recipe) -> swpkg::SourceManifest {
-    swpkg::SourceManifest {
+pub fn source_manifest(recipe: &Recipe) -> swpkg_host::SourceManifest {
+    swpkg_host::SourceManifest {
         name: recipe.name.clone(),
         version: recipe.version.clone(),
         description: recipe.summary.clone(),
@@ -571,12 +573,12 @@ pub fn source_manifest(recipe: &Recipe) -> swpkg::SourceManifest {
 pub fn manifest_for(
     recipe: &Recipe,
     pkgroot: &Path,
-) -> Result<(swpkg_core::Manifest, Vec<swpkg::build::Staged>), PortError> {
+) -> Result<(swpkg_core::Manifest, Vec<swpkg_host::build::Staged>), PortError> {
     let pe = |source| PortError::Package {
         port: recipe.name.clone(),
         source,
     };
-    let staged = swpkg::build::scan_tree(pkgroot, &swpkg_core::Limits::DEFAULT).map_err(pe)?;
+    let staged = swpkg_host::build::scan_tree(pkgroot, &swpkg_core::Limits::DEFAULT).map_err(pe)?;
     let files = staged.iter().map(|s| s.entry.clone()).collect();
     let manifest = source_manifest(recipe)
         .to_manifest(
@@ -593,12 +595,8 @@ pub fn signing_key(
     env: &PortEnv,
     path: Option<&Path>,
 ) -> Result<(ed25519_dalek::SigningKey, PathBuf), PortError> {
-    let pe = |source| PortError::Package {
-        port: "-".into(),
-        source,
-    };
     if let Some(p) = path {
-        return Ok((swpkg::read_secret_key(p).map_err(pe)?, p.to_owned()));
+        return Ok((swpkg_keys::read_secret_key(p)?, p.to_owned()));
     }
     let dir = env.keys.clone();
     let p = dir.join("swport-dev.key");
@@ -606,9 +604,9 @@ pub fn signing_key(
         env.adopt_legacy_key(file)?;
     }
     if !p.is_file() {
-        swpkg::keygen(&dir, "swport-dev").map_err(pe)?;
+        swpkg_keys::keygen(&dir, "swport-dev")?;
     }
-    Ok((swpkg::read_secret_key(&p).map_err(pe)?, p))
+    Ok((swpkg_keys::read_secret_key(&p)?, p))
 }
 
 fn copy_into(from: &Path, to: &Path) -> Result<(), PortError> {
@@ -668,7 +666,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let root = t.path();
         let legacy = root.join(".cache/keys");
-        swpkg::keygen(&legacy, "swport-dev").unwrap();
+        swpkg_keys::keygen(&legacy, "swport-dev").unwrap();
         let old = std::fs::read(legacy.join("swport-dev.key")).unwrap();
 
         // A private keys folder (tests) never takes the clone's key.

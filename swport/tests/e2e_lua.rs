@@ -57,12 +57,12 @@ fn package_lua_from_a_clean_cache_reproducibly() {
     assert_eq!(first.path.file_name().unwrap(), "lua-5.4.4.swpkg");
 
     let pubkey = ed25519_dalek::SigningKey::verifying_key(&key);
-    let m = swpkg::verify_package(&first.path, &pubkey).unwrap();
+    let m = swpkg_host::verify_package(&first.path, &pubkey).unwrap();
     let names: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(names, ["bin", "bin/lua", "bin/luac"]);
 
     let dir = cache.path().join("x");
-    swpkg::extract_package(&first.path, &pubkey, &dir).unwrap();
+    swpkg_host::extract_package(&first.path, &pubkey, &dir).unwrap();
     for prog in ["bin/lua", "bin/luac"] {
         let b = std::fs::read(dir.join(prog)).unwrap();
         let (entry, machine, e_type) = elf_entry_and_machine(&b);

@@ -29,13 +29,13 @@ fn package(dir: &Path, keys: &Path, name: &str, deps: &str) {
         format!("name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test {name}\"\nlicense = \"MIT\"\n{deps}"),
     )
     .unwrap();
-    let key = swpkg::read_secret_key(&keys.join("root.key")).unwrap();
+    let key = swpkg_keys::read_secret_key(&keys.join("root.key")).unwrap();
     std::fs::create_dir_all(dir.join("pkgs")).unwrap();
-    swpkg::build_package(
+    swpkg_host::build_package(
         &mf,
         &stage,
         &key,
-        swpkg::BuildOptions { mtime: 0 },
+        swpkg_host::BuildOptions { mtime: 0 },
         &dir.join(format!("pkgs/{name}-1.0.0.swpkg")),
     )
     .unwrap();

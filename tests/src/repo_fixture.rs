@@ -37,7 +37,9 @@ pub enum FixtureError {
     #[error("keys: {0}")]
     Keys(#[from] catalog_hosted::HostedError),
     #[error("package: {0}")]
-    Package(#[from] swpkg::Error),
+    Package(#[from] swpkg_host::Error),
+    #[error("{0}")]
+    KeyFile(#[from] swpkg_keys::Error),
     #[error("{0}")]
     Other(String),
 }
@@ -142,12 +144,12 @@ pub fn build_package(
     let manifest = work.join(format!("{name}-{version}.toml"));
     fs::write(&manifest, toml).map_err(io(format!("writing {}", manifest.display())))?;
     let out = work.join(format!("{name}-{version}.swpkg"));
-    let key = swpkg::read_secret_key(&keys.join("root.key"))?;
-    swpkg::build_package(
+    let key = swpkg_keys::read_secret_key(&keys.join("root.key"))?;
+    swpkg_host::build_package(
         &manifest,
         &stage,
         &key,
-        swpkg::BuildOptions { mtime: 0 },
+        swpkg_host::BuildOptions { mtime: 0 },
         &out,
     )?;
     Ok(out)
@@ -201,7 +203,7 @@ impl TestRepo {
 
     /// Add a built package (its index entry comes from its own manifest).
     pub fn add(&mut self, swpkg_file: &Path) -> Result<String> {
-        let inspected = swpkg::inspect_package(swpkg_file)?;
+        let inspected = swpkg_host::inspect_package(swpkg_file)?;
         let bytes =
             fs::read(swpkg_file).map_err(io(format!("reading {}", swpkg_file.display())))?;
         let meta = catalog_repo::package_meta(&inspected.manifest);

@@ -222,8 +222,15 @@ fn symlink_package(work: &Path, keys: &Path) -> PathBuf {
     )
     .unwrap();
     let out = work.join("linky-1.0.0.swpkg");
-    let key = swpkg::read_secret_key(&keys.join("root.key")).unwrap();
-    swpkg::build_package(&toml, &stage, &key, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+    let key = swpkg_keys::read_secret_key(&keys.join("root.key")).unwrap();
+    swpkg_host::build_package(
+        &toml,
+        &stage,
+        &key,
+        swpkg_host::BuildOptions { mtime: 0 },
+        &out,
+    )
+    .unwrap();
     out
 }
 

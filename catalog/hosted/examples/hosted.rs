@@ -13,7 +13,7 @@ use anyhow::{bail, Context};
 use catalog_hosted::{generate_keys, publish, verify_url, PublishOptions, VerifyOptions};
 
 fn demo_packages(keys: &Path, dir: &Path) -> anyhow::Result<()> {
-    let sk = swpkg::read_secret_key(&keys.join("root.key"))?;
+    let sk = swpkg_keys::read_secret_key(&keys.join("root.key"))?;
     for (name, version, deps, desc) in [
         ("libgreet", "1.0.0", vec![], "Greeting library"),
         (
@@ -46,11 +46,11 @@ fn demo_packages(keys: &Path, dir: &Path) -> anyhow::Result<()> {
         }
         let mf = dir.join(format!("{name}.toml"));
         std::fs::write(&mf, toml)?;
-        swpkg::build_package(
+        swpkg_host::build_package(
             &mf,
             &stage,
             &sk,
-            swpkg::BuildOptions { mtime: 0 },
+            swpkg_host::BuildOptions { mtime: 0 },
             &dir.join(format!("{name}-{version}.swpkg")),
         )?;
     }

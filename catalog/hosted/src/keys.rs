@@ -78,7 +78,7 @@ impl PublisherKeys {
         let targets = read("targets")?;
         let mut package_keys = vec![root_vk];
         for p in package_key_files(dir)? {
-            let k = swpkg::read_public_key(&p).map_err(|e| HostedError::Keys {
+            let k = swpkg_keys::read_public_key(&p).map_err(|e| HostedError::Keys {
                 path: p.clone(),
                 reason: e.to_string(),
             })?;

@@ -125,14 +125,16 @@ fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, H
         let mut manifest = None;
         let mut last_err = None;
         for k in &keys.package_keys {
-            match swpkg::verify_package(&path, k) {
+            match swpkg_host::verify_package(&path, k) {
                 Ok(m) => {
                     manifest = Some(m);
                     break;
                 }
-                Err(e @ swpkg::Error::Package(swpkg_core::PackageError::BadSignature { .. })) => {
-                    last_err = Some(e)
-                }
+                Err(
+                    e @ swpkg_host::Error::Package(swpkg_core::PackageError::BadSignature {
+                        ..
+                    }),
+                ) => last_err = Some(e),
                 // Anything else (the compressed layer, the manifest, the payload) does not
                 // depend on the key: say it as it is.
                 Err(e) => {
@@ -331,7 +333,7 @@ fn publish_locked(
             continue;
         };
         let file = targets_dir.join(target);
-        let inspected = swpkg::inspect_package(&file).map_err(|e| HostedError::Package {
+        let inspected = swpkg_host::inspect_package(&file).map_err(|e| HostedError::Package {
             path: file.clone(),
             reason: format!("published earlier but unreadable now: {e}"),
         })?;
@@ -346,7 +348,7 @@ fn publish_locked(
     // The pinned key is the first root's: clients start their chain at 1.root.json.
     let pin_path = out.join(REPO_ROOT_PUB);
     let pinned = if pin_path.exists() {
-        swpkg::read_public_key(&pin_path).map_err(|e| HostedError::Output {
+        swpkg_keys::read_public_key(&pin_path).map_err(|e| HostedError::Output {
             path: out.clone(),
             reason: format!("{REPO_ROOT_PUB} is unreadable: {e}"),
         })?

@@ -186,10 +186,12 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
         )));
     }
     let pinned = match &opts.root_key {
-        Some(p) => Some(swpkg::read_public_key(p).map_err(|e| HostedError::Keys {
-            path: p.clone(),
-            reason: e.to_string(),
-        })?),
+        Some(p) => Some(
+            swpkg_keys::read_public_key(p).map_err(|e| HostedError::Keys {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?,
+        ),
         None => None,
     };
     let client = reqwest::blocking::Client::builder()

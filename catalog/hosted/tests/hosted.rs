@@ -123,8 +123,15 @@ impl Fixture {
         fs::write(&mf, toml).unwrap();
         let out = self.incoming.join(format!("{name}-{version}.swpkg"));
         let default_key = self.keys.join("root.key");
-        let sk = swpkg::read_secret_key(key.unwrap_or(&default_key)).unwrap();
-        swpkg::build_package(&mf, &stage, &sk, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+        let sk = swpkg_keys::read_secret_key(key.unwrap_or(&default_key)).unwrap();
+        swpkg_host::build_package(
+            &mf,
+            &stage,
+            &sk,
+            swpkg_host::BuildOptions { mtime: 0 },
+            &out,
+        )
+        .unwrap();
         out
     }
 
@@ -275,7 +282,7 @@ fn republishing_bumps_versions_and_refuses_bad_input() {
 
     // A package signed by an unknown key is refused; adding its key as package-*.pub allows it.
     let other = f.work.join("otherkeys");
-    swpkg::keygen(&other, "dev").unwrap();
+    swpkg_keys::keygen(&other, "dev").unwrap();
     f.package("tool", "0.1.0", &[], Some(&other.join("dev.key")));
     let e = publish(&f.opts()).unwrap_err().to_string();
     assert!(e.contains("does not verify"), "{e}");

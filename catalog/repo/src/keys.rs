@@ -176,7 +176,7 @@ impl KeyPair {
     pub fn read(path: &Path) -> Result<KeyPair, RepoError> {
         let text = read_key_text(path)?;
         if !looks_like_pem(&text) {
-            return swpkg::read_secret_key(path)
+            return swpkg_keys::read_secret_key(path)
                 .map(|k| KeyPair {
                     signing: Signing::Ed25519(k),
                 })
@@ -192,7 +192,7 @@ impl KeyPair {
     pub fn write(&self, dir: &Path, name: &str) -> Result<(PathBuf, PathBuf), RepoError> {
         match &self.signing {
             Signing::Ed25519(k) => {
-                swpkg::write_key_pair(dir, name, k).map_err(|e| key_error(dir, e))
+                swpkg_keys::write_key_pair(dir, name, k).map_err(|e| key_error(dir, e))
             }
             Signing::EcdsaP256(k) => write_ecdsa_pair(dir, name, k),
         }
@@ -211,7 +211,7 @@ fn looks_like_pem(text: &str) -> bool {
 /// The secret key in `text`: an ed25519 `swpkg` key line, or a PEM P-256 key.
 fn parse_secret_text(text: &str) -> Result<KeyPair, String> {
     if !looks_like_pem(text) {
-        return swpkg::keys::parse_secret_key(text)
+        return swpkg_keys::parse_secret_key(text)
             .map(|k| KeyPair {
                 signing: Signing::Ed25519(k),
             })
@@ -291,9 +291,9 @@ fn write_ecdsa_pair(
 }
 
 /// Key files are `swpkg`'s: map its error into ours, keeping the path and the reason.
-fn key_error(path: &Path, e: swpkg::Error) -> RepoError {
+fn key_error(path: &Path, e: swpkg_keys::Error) -> RepoError {
     match e {
-        swpkg::Error::Key { path, reason } => RepoError::Key { path, reason },
+        swpkg_keys::Error::Key { path, reason } => RepoError::Key { path, reason },
         other => RepoError::Key {
             path: path.into(),
             reason: other.to_string(),
@@ -305,7 +305,7 @@ fn key_error(path: &Path, e: swpkg::Error) -> RepoError {
 pub fn read_public_key(path: &Path) -> Result<Key, RepoError> {
     let text = read_key_text(path)?;
     if !looks_like_pem(&text) {
-        let vk = swpkg::read_public_key(path).map_err(|e| key_error(path, e))?;
+        let vk = swpkg_keys::read_public_key(path).map_err(|e| key_error(path, e))?;
         return Ok(Key::ed25519(vk.as_bytes()));
     }
     use p256::pkcs8::DecodePublicKey;

@@ -43,12 +43,12 @@ pub fn build_package(
     }
     let mf = work.join(format!("{name}-{version}.toml"));
     fs::write(&mf, toml).unwrap();
-    let sk = swpkg::read_secret_key(&keys.join("root.key")).unwrap();
-    swpkg::build_package(
+    let sk = swpkg_keys::read_secret_key(&keys.join("root.key")).unwrap();
+    swpkg_host::build_package(
         &mf,
         &stage,
         &sk,
-        swpkg::BuildOptions { mtime: 0 },
+        swpkg_host::BuildOptions { mtime: 0 },
         &out_dir.join(format!("{name}-{version}.swpkg")),
     )
     .unwrap();

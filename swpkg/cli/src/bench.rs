@@ -2,13 +2,13 @@
 //! `tar --zstd -cf`, `tar -I 'zstd -9' -cf`, `tar --zstd -xf` and `sha256sum` on the same tree.
 //! Not a test: figures depend on the machine; run it with `--release`.
 
-use crate::build::BuildOptions;
-use crate::error::Error;
 use ed25519_dalek::SigningKey;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+use swpkg_host::build::BuildOptions;
+use swpkg_host::Error;
 
 /// One measured step.
 #[derive(Debug, Clone)]
@@ -137,11 +137,11 @@ pub fn run(work: &Path, megabytes: u64, keep: bool) -> Result<Report, Error> {
         })
     };
     let (_, s) =
-        time(|| crate::build_package(&manifest, &root, &key, BuildOptions::default(), &pkg))?;
+        time(|| swpkg_host::build_package(&manifest, &root, &key, BuildOptions::default(), &pkg))?;
     push("swpkg build (scan + sha256 + tar + zstd -9 + sign)", s);
-    let (_, s) = time(|| crate::verify_package(&pkg, &vk))?;
+    let (_, s) = time(|| swpkg_host::verify_package(&pkg, &vk))?;
     push("swpkg verify (zstd -d + tar + sha256 + ed25519)", s);
-    let (_, s) = time(|| crate::extract_package(&pkg, &vk, &out))?;
+    let (_, s) = time(|| swpkg_host::extract_package(&pkg, &vk, &out))?;
     push("swpkg extract (verify + write + rename)", s);
     let package_bytes = fs::metadata(&pkg).map(|m| m.len()).unwrap_or(0);
     let mut tar_zstd_bytes = None;

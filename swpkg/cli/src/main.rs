@@ -1,10 +1,12 @@
 //! `swpkg`: build, inspect, verify and extract SwiftOS `.swpkg` packages.
 
+mod bench;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use swpkg::{build::BuildOptions, Error};
+use swpkg_host::{build::BuildOptions, Error};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -138,7 +140,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Keygen { out, name: n } => {
             let (secret, public, vk) =
-                swpkg::keygen(&out, &n).with_context(|| "keygen".to_string())?;
+                swpkg_keys::keygen(&out, &n).with_context(|| "keygen".to_string())?;
             println!("secret key: {} (keep it private)", secret.display());
             println!("public key: {}", public.display());
             print!("{}", swpkg_core::format_public_key(&vk));
@@ -150,9 +152,10 @@ fn run(cli: Cli) -> Result<()> {
             out,
         } => {
             let ctx = || format!("build: {}", name(&out));
-            let sk = swpkg::read_secret_key(&key).with_context(ctx)?;
+            let sk = swpkg_keys::read_secret_key(&key).with_context(ctx)?;
             let opts = BuildOptions::from_env().with_context(ctx)?;
-            let m = swpkg::build_package(&manifest, &root, &sk, opts, &out).with_context(ctx)?;
+            let m =
+                swpkg_host::build_package(&manifest, &root, &sk, opts, &out).with_context(ctx)?;
             let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             println!(
                 "built {} ({} entries, {} payload bytes, {} bytes compressed)",
@@ -163,7 +166,7 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Inspect { file, json } => {
-            let i = swpkg::inspect_package(&file)
+            let i = swpkg_host::inspect_package(&file)
                 .with_context(|| format!("inspect: {}", name(&file)))?;
             if json {
                 println!("{}", String::from_utf8_lossy(&i.manifest_bytes));
@@ -226,8 +229,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify { file, key } => {
             let ctx = || format!("verify: {}", name(&file));
-            let vk = swpkg::read_public_key(&key).with_context(ctx)?;
-            let m = swpkg::verify_package(&file, &vk).with_context(ctx)?;
+            let vk = swpkg_keys::read_public_key(&key).with_context(ctx)?;
+            let m = swpkg_host::verify_package(&file, &vk).with_context(ctx)?;
             println!(
                 "verify: {}: OK: {} {} ({} entries, {} bytes), signed by {}",
                 name(&file),
@@ -240,8 +243,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Extract { file, to, key } => {
             let ctx = || format!("extract: {}", name(&file));
-            let vk = swpkg::read_public_key(&key).with_context(ctx)?;
-            let m = swpkg::extract_package(&file, &vk, &to).with_context(ctx)?;
+            let vk = swpkg_keys::read_public_key(&key).with_context(ctx)?;
+            let m = swpkg_host::extract_package(&file, &vk, &to).with_context(ctx)?;
             println!(
                 "extract: {}: {} {} verified and extracted to {} ({} entries)",
                 name(&file),
@@ -252,8 +255,8 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Bench { size_mb, dir, keep } => {
-            let work = dir.unwrap_or_else(swpkg::bench::default_dir);
-            let r = swpkg::bench::run(&work, size_mb, keep).context("bench")?;
+            let work = dir.unwrap_or_else(bench::default_dir);
+            let r = bench::run(&work, size_mb, keep).context("bench")?;
             println!(
                 "tree: {} files, {:.1} MB payload; package {:.1} MB (zstd -9); tar --zstd (level 3) {}",
                 r.files,

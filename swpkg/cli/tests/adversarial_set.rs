@@ -11,15 +11,15 @@ fn library_and_binary_refuse_every_file_in_the_same_words() {
     let d = tmp.path();
     fs::write(d.join("k.pub"), public_key_file()).unwrap();
     fs::write(d.join("good.swpkg"), good_package()).unwrap();
-    let m = swpkg::verify_package(&d.join("good.swpkg"), &verifying_key()).unwrap();
+    let m = swpkg_host::verify_package(&d.join("good.swpkg"), &verifying_key()).unwrap();
     assert_eq!(m.name, "hello");
     for case in adversarial_packages() {
         let file = d.join(format!("{}.swpkg", case.name));
         fs::write(&file, &case.bytes).unwrap();
-        let e = swpkg::verify_package(&file, &verifying_key()).expect_err(case.name);
+        let e = swpkg_host::verify_package(&file, &verifying_key()).expect_err(case.name);
         assert!(e.to_string().contains(case.words), "{}: {e}", case.name);
         let out = d.join(format!("{}.out", case.name));
-        let e = swpkg::extract_package(&file, &verifying_key(), &out).expect_err(case.name);
+        let e = swpkg_host::extract_package(&file, &verifying_key(), &out).expect_err(case.name);
         assert!(e.to_string().contains(case.words), "{}: {e}", case.name);
         assert!(!out.exists(), "{}: extract left files behind", case.name);
         for cmd in [

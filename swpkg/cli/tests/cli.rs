@@ -1,5 +1,7 @@
 //! The `swpkg` binary end to end: commands, exit codes and one-line error messages.
 
+// The package-crafting helpers are the library tests'; one copy.
+#[path = "../../host/tests/common/mod.rs"]
 mod common;
 
 use common::*;

@@ -207,7 +207,14 @@ fn build_pkg_with(
     fs::write(&mf, toml).unwrap();
     let out = work.join(format!("{name}-{version}.swpkg"));
     let key = SigningKey::from_bytes(&seed);
-    swpkg::build_package(&mf, &stage, &key, swpkg::BuildOptions { mtime: 0 }, &out).unwrap();
+    swpkg_host::build_package(
+        &mf,
+        &stage,
+        &key,
+        swpkg_host::BuildOptions { mtime: 0 },
+        &out,
+    )
+    .unwrap();
     out
 }
 

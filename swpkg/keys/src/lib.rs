@@ -1,17 +1,51 @@
-//! Key files: generation and parsing.
+//! swpkg key files: generation, writing and parsing. The one implementation of the format;
+//! `swpkg keygen`, package signing and repository signing (`catalog-repo`) all use it.
 //!
 //! * Public key (`NAME.pub`): one line `swpkg-ed25519-public-v1 <64 hex digits>` (the 32-byte
 //!   ed25519 public key), see [`swpkg_core::key`].
 //! * Secret key (`NAME.key`, mode 0600): one line `swpkg-ed25519-secret-v1 <64 hex digits>`
 //!   (the 32-byte ed25519 seed).
 
-use crate::error::Error;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use swpkg_core::hex;
+
+/// Why a key file could not be made or used; every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A filesystem operation failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("cannot read key file", "cannot create", ...).
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The key file is unusable.
+    #[error("key file {}: {reason}", path.display())]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
 
 /// Prefix of a secret key line.
 pub const SECRET_KEY_PREFIX: &str = "swpkg-ed25519-secret-v1 ";

@@ -23,14 +23,6 @@ pub enum Error {
     /// after the frame) or could not be read: `swpkg_core::open`'s words.
     #[error("{0}")]
     Decompress(swpkg_core::OpenError<std::io::Error>),
-    /// A key file is unusable.
-    #[error("key file {}: {reason}", path.display())]
-    Key {
-        /// The key file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
     /// The source manifest (TOML) is invalid.
     #[error("manifest {}: {reason}", path.display())]
     SourceManifest {

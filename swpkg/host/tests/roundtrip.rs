@@ -45,7 +45,7 @@ fn round_trip_build_verify_extract() {
     let tmp = tempfile::tempdir().unwrap();
     let pkg = build(tmp.path(), "lua.swpkg", 1_700_000_000);
     let vk = key().verifying_key();
-    let m = swpkg::verify_package(&pkg, &vk).unwrap();
+    let m = swpkg_host::verify_package(&pkg, &vk).unwrap();
     assert_eq!(m.name, "lua");
     assert_eq!(m.depends[0].name, "zlib");
     assert_eq!(m.provides, vec!["lua-interpreter".to_string()]);
@@ -54,7 +54,7 @@ fn round_trip_build_verify_extract() {
     assert_eq!(m.entry("share/doc/README").unwrap().mode.0, 0o644);
     assert_eq!(m.entry("bin/lua5.4").unwrap().kind, EntryKind::Symlink);
     let out = tmp.path().join("out");
-    let m2 = swpkg::extract_package(&pkg, &vk, &out).unwrap();
+    let m2 = swpkg_host::extract_package(&pkg, &vk, &out).unwrap();
     assert_eq!(m, m2);
     // Same content; modes normalised.
     let src: Vec<_> = tree(&tmp.path().join("stage"))
@@ -63,7 +63,7 @@ fn round_trip_build_verify_extract() {
         .collect();
     assert_eq!(tree(&out), src);
     // Inspect agrees and exposes the exact manifest bytes.
-    let i = swpkg::inspect_package(&pkg).unwrap();
+    let i = swpkg_host::inspect_package(&pkg).unwrap();
     assert_eq!(i.manifest, m);
     assert_eq!(i.manifest_bytes, m.to_canonical_bytes());
     // Only the package and the outputs are left; no staging directories.
@@ -92,11 +92,11 @@ fn reproducible_bit_identical() {
     )
     .unwrap();
     let pc = b.path().join("again.swpkg");
-    swpkg::build_package(
+    swpkg_host::build_package(
         &b.path().join("lua.toml"),
         &b.path().join("stage"),
         &key(),
-        swpkg::BuildOptions {
+        swpkg_host::BuildOptions {
             mtime: 1_700_000_000,
         },
         &pc,
@@ -180,11 +180,11 @@ fn extract_refuses_non_empty_target_and_accepts_empty() {
     let t = tmp.path().join("busy");
     fs::create_dir(&t).unwrap();
     fs::write(t.join("keep"), b"x").unwrap();
-    let e = swpkg::extract_package(&pkg, &vk, &t).unwrap_err();
-    assert!(matches!(e, swpkg::Error::TargetExists { .. }), "{e}");
+    let e = swpkg_host::extract_package(&pkg, &vk, &t).unwrap_err();
+    assert!(matches!(e, swpkg_host::Error::TargetExists { .. }), "{e}");
     assert_eq!(listing(&t), ["keep"]);
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
-    swpkg::extract_package(&pkg, &vk, &empty).unwrap();
+    swpkg_host::extract_package(&pkg, &vk, &empty).unwrap();
     assert!(empty.join("bin/lua").exists());
 }

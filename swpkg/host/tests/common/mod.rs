@@ -5,9 +5,9 @@ use ed25519_dalek::{Signer, SigningKey};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use swpkg::build::{scan_tree, write_package, BuildOptions};
-use swpkg::SourceManifest;
 use swpkg_core::{Entry, EntryKind, Limits, Manifest, Mode, Sha256};
+use swpkg_host::build::{scan_tree, write_package, BuildOptions};
+use swpkg_host::SourceManifest;
 
 pub fn key() -> SigningKey {
     SigningKey::from_bytes(&[42u8; 32])
@@ -64,7 +64,7 @@ pub fn build(dir: &Path, name: &str, mtime: u64) -> PathBuf {
     let root = stage(dir);
     let m = manifest_file(dir);
     let out = dir.join(name);
-    swpkg::build_package(&m, &root, &key(), BuildOptions { mtime }, &out).unwrap();
+    swpkg_host::build_package(&m, &root, &key(), BuildOptions { mtime }, &out).unwrap();
     out
 }
 
@@ -224,13 +224,13 @@ pub fn listing(dir: &Path) -> Vec<String> {
 
 /// Write `pkg` into a fresh directory, run verify and extract; both must fail with the same
 /// error, and the directory must afterwards hold only the package file.
-pub fn rejected(pkg: &[u8]) -> swpkg::Error {
+pub fn rejected(pkg: &[u8]) -> swpkg_host::Error {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("p.swpkg");
     fs::write(&file, pkg).unwrap();
     let vk = key().verifying_key();
-    let e1 = swpkg::verify_package(&file, &vk).expect_err("verify accepted a bad package");
-    let e2 = swpkg::extract_package(&file, &vk, &tmp.path().join("out"))
+    let e1 = swpkg_host::verify_package(&file, &vk).expect_err("verify accepted a bad package");
+    let e2 = swpkg_host::extract_package(&file, &vk, &tmp.path().join("out"))
         .expect_err("extract accepted a bad package");
     assert_eq!(e1.to_string(), e2.to_string());
     assert_eq!(
@@ -247,11 +247,11 @@ pub fn limits() -> Limits {
 }
 
 /// Scan helper re-exported for tests.
-pub fn scan(root: &Path) -> Vec<swpkg::build::Staged> {
+pub fn scan(root: &Path) -> Vec<swpkg_host::build::Staged> {
     scan_tree(root, &Limits::DEFAULT).unwrap()
 }
 
 /// Write a package from a manifest and staged entries (used to vary inputs).
-pub fn write(m: &Manifest, staged: &[swpkg::build::Staged], out: &Path, mtime: u64) {
+pub fn write(m: &Manifest, staged: &[swpkg_host::build::Staged], out: &Path, mtime: u64) {
     write_package(m, staged, &key(), BuildOptions { mtime }, out).unwrap();
 }

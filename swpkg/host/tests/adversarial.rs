@@ -7,9 +7,9 @@ use common::*;
 use std::fs;
 use swpkg_core::{Limits, NullSink, PackageError};
 
-fn pkg_err(e: swpkg::Error) -> PackageError {
+fn pkg_err(e: swpkg_host::Error) -> PackageError {
     match e {
-        swpkg::Error::Package(p) => p,
+        swpkg_host::Error::Package(p) => p,
         other => panic!("expected a package error, got: {other}"),
     }
 }
@@ -37,7 +37,7 @@ fn crafted_good_package_is_accepted() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("p.swpkg");
     fs::write(&f, pkg).unwrap();
-    swpkg::extract_package(&f, &key().verifying_key(), &tmp.path().join("out")).unwrap();
+    swpkg_host::extract_package(&f, &key().verifying_key(), &tmp.path().join("out")).unwrap();
     assert_eq!(fs::read(tmp.path().join("out/bin/lua")).unwrap(), b"lua!");
 }
 
@@ -145,7 +145,7 @@ fn escaping_symlink() {
             );
             let tmp = tempfile::tempdir().unwrap();
             fs::write(tmp.path().join("p"), pkg).unwrap();
-            swpkg::verify_package(&tmp.path().join("p"), &key().verifying_key()).unwrap();
+            swpkg_host::verify_package(&tmp.path().join("p"), &key().verifying_key()).unwrap();
             continue;
         }
         let pkg = craft(
@@ -240,7 +240,7 @@ fn device_file_in_staged_tree() {
         return;
     }
     let out = tmp.path().join("x.swpkg");
-    let e = swpkg::build_package(
+    let e = swpkg_host::build_package(
         &manifest_file(tmp.path()),
         &root,
         &key(),
@@ -249,7 +249,7 @@ fn device_file_in_staged_tree() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, swpkg::Error::Staged { reason, .. } if reason.starts_with("fifos cannot")),
+        matches!(&e, swpkg_host::Error::Staged { reason, .. } if reason.starts_with("fifos cannot")),
         "{e}"
     );
     assert!(!out.exists());
@@ -335,7 +335,7 @@ fn oversized_entry_count() {
         max_entries: 10,
         ..Limits::DEFAULT
     };
-    let e = swpkg::build::scan_tree(&root, &small).unwrap_err();
+    let e = swpkg_host::build::scan_tree(&root, &small).unwrap_err();
     assert!(
         matches!(
             e.package(),
@@ -481,7 +481,8 @@ fn truncated_file() {
         assert!(
             matches!(
                 e,
-                swpkg::Error::Decompress(_) | swpkg::Error::Package(PackageError::Truncated { .. })
+                swpkg_host::Error::Decompress(_)
+                    | swpkg_host::Error::Package(PackageError::Truncated { .. })
             ),
             "cut at {cut}: {e}"
         );
@@ -515,7 +516,7 @@ fn garbage_bytes() {
         *b = x as u8;
     }
     let e = rejected(&garbage);
-    assert!(matches!(e, swpkg::Error::Decompress(_)), "{e}");
+    assert!(matches!(e, swpkg_host::Error::Decompress(_)), "{e}");
     // Validly compressed garbage: the tar reader refuses it.
     let e = pkg_err(rejected(&zstd(&garbage)));
     assert!(
@@ -639,7 +640,7 @@ fn builder_refuses_what_readers_would_refuse() {
         let root = stage(tmp.path());
         make(&root);
         let out = tmp.path().join("x.swpkg");
-        let e = swpkg::build_package(
+        let e = swpkg_host::build_package(
             &manifest_file(tmp.path()),
             &root,
             &key(),
