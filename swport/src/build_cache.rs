@@ -123,7 +123,7 @@ pub fn write_marker(out: &Path, name: &str, version: &str, hash: &str) -> Result
     });
     let p = out.join(MARKER);
     let text = serde_json::to_string_pretty(&meta).unwrap_or_default();
-    std::fs::write(&p, text).map_err(io(&p))
+    atomic_write::write(&p, text).map_err(io(&p))
 }
 
 /// Move the finished build `out` to `dest` in one rename. When another process finished the

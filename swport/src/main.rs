@@ -272,7 +272,7 @@ fn main() -> Result<()> {
                 SysrootCmd::GenHeader { out } => {
                     let h = swport::header::generate();
                     match out {
-                        Some(p) => std::fs::write(&p, h)
+                        Some(p) => atomic_write::write(&p, h)
                             .with_context(|| format!("writing {}", p.display()))?,
                         None => print!("{h}"),
                     }

@@ -514,7 +514,7 @@ fn write(path: &Path, data: &[u8]) -> Result<(), SysrootError> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
-    std::fs::write(path, data).map_err(io(path))
+    atomic_write::write(path, data).map_err(io(path))
 }
 
 fn write_exec(path: &Path, text: &str) -> Result<(), SysrootError> {

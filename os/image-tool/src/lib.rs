@@ -385,17 +385,15 @@ pub fn build(opts: &BuildOptions) -> Result<Vec<u8>, ImageError> {
     Ok(b.build()?)
 }
 
-/// Build and write the image to `out` atomically (temporary file + rename); creates the parent
-/// directory.
+/// Build and write the image to `out` atomically and durably (`atomic_write`); creates the
+/// parent directory.
 pub fn build_to_file(opts: &BuildOptions, out: &Path) -> Result<BuildSummary, ImageError> {
     let bytes = build(opts)?;
     let summary = summarize(&bytes, out)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let tmp = out.with_extension("img.tmp");
-    std::fs::write(&tmp, &bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, out).map_err(io(out))?;
+    atomic_write::write(out, &bytes).map_err(io(out))?;
     Ok(summary)
 }
 

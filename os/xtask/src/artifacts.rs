@@ -129,7 +129,7 @@ pub fn minimal_kernel() -> Result<PathBuf> {
     let dir = repo_root().join("build/minimal");
     std::fs::create_dir_all(&dir)?;
     let src = dir.join("poweroff.S");
-    std::fs::write(
+    atomic_write::write(
         &src,
         "// PSCI SYSTEM_OFF: the smallest kernel QEMU can boot and stop.\n\
          .globl _start\n_start:\n  movz x0, #0x0008\n  movk x0, #0x8400, lsl #16\n  hvc #0\n1: b 1b\n",

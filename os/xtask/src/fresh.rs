@@ -305,7 +305,7 @@ fn configure_root(dir: &Path, sources: &[AptSource]) -> Result<()> {
             ));
         }
     }
-    std::fs::write(dir.join("etc/apt/sources.list"), list)?;
+    atomic_write::write(dir.join("etc/apt/sources.list"), list)?;
     std::fs::copy("/etc/resolv.conf", dir.join("etc/resolv.conf"))
         .context("copying /etc/resolv.conf")?;
     let local_ca = Path::new("/usr/local/share/ca-certificates");
@@ -350,10 +350,10 @@ fn install_toolchain(dir: &Path) -> Result<()> {
         if e.file_type()?.is_file() {
             let bytes = std::fs::read(e.path())?;
             std::fs::remove_file(e.path())?;
-            std::fs::write(e.path(), bytes)?;
+            atomic_write::write(e.path(), bytes)?;
         }
     }
-    std::fs::write(
+    atomic_write::write(
         dir.join("root/.rustup/settings.toml"),
         format!("version = \"12\"\ndefault_toolchain = \"{default}\"\nprofile = \"default\"\n"),
     )?;

@@ -142,7 +142,7 @@ fn ensure_tuf_python() -> Result<PathBuf> {
         ],
         "pip install (python-tuf)",
     )?;
-    std::fs::write(venv.join("ready"), &pins)?;
+    atomic_write::write(venv.join("ready"), &pins)?;
     Ok(python)
 }
 

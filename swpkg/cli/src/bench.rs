@@ -82,7 +82,7 @@ pub fn generate_tree(root: &Path, bytes: u64) -> Result<(u64, usize), Error> {
         }
         data.truncate(size as usize);
         let p = dir.join(format!("f{files:05}.bin"));
-        fs::write(&p, &data).map_err(Error::io("cannot write", &p))?;
+        atomic_write::write(&p, &data).map_err(Error::io("cannot write", &p))?;
         total += size;
         files += 1;
     }
@@ -115,7 +115,7 @@ pub fn run(work: &Path, megabytes: u64, keep: bool) -> Result<Report, Error> {
     }
     let (payload, files) = generate_tree(&root, megabytes * 1_000_000)?;
     let manifest = work.join("bench.toml");
-    fs::write(
+    atomic_write::write(
         &manifest,
         "name = \"bench\"\nversion = \"1.0.0\"\ndescription = \"generated\"\nlicense = \"MIT\"\n",
     )

@@ -299,35 +299,25 @@ pub fn write_package(
 ) -> Result<(), Error> {
     let bytes = manifest.to_canonical_bytes();
     let sig = key.sign(&bytes).to_bytes();
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fname = out
-        .file_name()
-        .ok_or_else(|| staged_err(out, "output path has no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        fname.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = write_to(&tmp, &bytes, &sig, staged, opts)
-        .and_then(|()| fs::rename(&tmp, out).map_err(Error::io("cannot rename into place", out)));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    if out.file_name().is_none() {
+        return Err(staged_err(out, "output path has no file name"));
     }
-    result
+    // A temporary file beside `out`, put in its place only when complete (dropped on error).
+    let file = atomic_write::AtomicFile::create(out).map_err(Error::io("cannot create", out))?;
+    write_to(file, out, &bytes, &sig, staged, opts)?
+        .commit()
+        .map_err(Error::io("cannot put in place", out))
 }
 
 fn write_to(
-    tmp: &Path,
+    file: atomic_write::AtomicFile,
+    out: &Path,
     manifest: &[u8],
     sig: &[u8],
     staged: &[Staged],
     opts: BuildOptions,
-) -> Result<(), Error> {
-    let w = |e| Error::io("cannot write", tmp)(e);
-    let file = File::create(tmp).map_err(Error::io("cannot create", tmp))?;
+) -> Result<atomic_write::AtomicFile, Error> {
+    let w = |e| Error::io("cannot write", out)(e);
     let mut enc =
         zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), ZSTD_LEVEL).map_err(w)?;
     enc.window_log(ZSTD_WINDOW_LOG).map_err(w)?;
@@ -395,9 +385,7 @@ fn write_to(
     }
     let enc = tar.into_inner().map_err(w)?;
     let buf = enc.finish().map_err(w)?;
-    let file = buf.into_inner().map_err(|e| w(e.into_error()))?;
-    file.sync_all().map_err(w)?;
-    Ok(())
+    buf.into_inner().map_err(|e| w(e.into_error()))
 }
 
 /// Build a package: scan `root`, combine with the source manifest at `manifest_path`, sign with

@@ -135,7 +135,7 @@ pub fn write_key_pair(
     f.write_all(format_secret_key(key).as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(Error::io("cannot write", &secret))?;
-    fs::write(&public, swpkg_core::format_public_key(&key.verifying_key()))
+    atomic_write::write(&public, swpkg_core::format_public_key(&key.verifying_key()))
         .map_err(Error::io("cannot write", &public))?;
     Ok((secret, public))
 }
