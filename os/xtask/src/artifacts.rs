@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use swiftos_tests::{base_image_path, repo_root};
+use swiftos_harness::{base_image_path, repo_root};
 
 const TARGET: &str = "aarch64-unknown-none";
 

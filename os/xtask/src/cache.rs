@@ -24,7 +24,7 @@ pub fn clean() -> Result<()> {
         ),
     }
     println!("clean-cache: kept the development keys (build/keys/) and the rest of build/");
-    let legacy = swiftos_tests::repo_root().join(".cache");
+    let legacy = swiftos_harness::repo_root().join(".cache");
     let legacy_used = std::fs::read_dir(&legacy).is_ok_and(|mut d| d.next().is_some());
     if legacy_used {
         println!(

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use swiftos_tests::{repo_root, Guest};
+use swiftos_harness::{repo_root, Guest};
 
 use crate::artifacts::check as run_checked;
 use crate::setup;
@@ -405,7 +405,7 @@ fn in_root(dir: &Path, script: &str) -> Command {
          /bin/bash -c \"$0\""
     );
     let mut c = Command::new("unshare");
-    swiftos_tests::end_with_parent(&mut c);
+    swiftos_harness::end_with_parent(&mut c);
     c.args(["--mount", "--propagation", "private", "--", "/bin/sh", "-c"])
         .arg(mounts)
         .arg(script);
@@ -427,7 +427,7 @@ fn in_root_output(dir: &Path, script: &str) -> Result<String> {
 /// `cargo xtask test` in the clone, its output passed through and kept in
 /// `target/fresh-check.log`; returns the summed test counts.
 fn run_tests_in_root(dir: &Path) -> Result<String> {
-    let log_path = swiftos_tests::target_dir().join("fresh-check.log");
+    let log_path = swiftos_harness::target_dir().join("fresh-check.log");
     std::fs::create_dir_all(log_path.parent().unwrap_or(Path::new(".")))?;
     let mut log = std::fs::File::create(&log_path)?;
     let mut child = in_root(dir, "cd /root/swiftos && cargo xtask test 2>&1")

@@ -17,7 +17,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use swiftos_tests::{Guest, QemuConfig};
+use swiftos_harness::{Guest, QemuConfig};
 
 #[derive(Parser)]
 #[command(
@@ -197,8 +197,8 @@ fn main() -> Result<()> {
 fn setup() -> Result<()> {
     let tools = setup::ensure()?;
     // Set while the process is still single-threaded; children inherit it.
-    std::env::set_var(swiftos_tests::QEMU_ENV, &tools.qemu);
-    std::env::set_var(swiftos_tests::TUF_PYTHON_ENV, &tools.tuf_python);
+    std::env::set_var(swiftos_harness::QEMU_ENV, &tools.qemu);
+    std::env::set_var(swiftos_harness::TUF_PYTHON_ENV, &tools.tuf_python);
     Ok(())
 }
 
@@ -207,7 +207,7 @@ fn cargo() -> Command {
 }
 
 fn test(qemu_filter: Option<String>, skip_host: bool) -> Result<()> {
-    let root = swiftos_tests::repo_root();
+    let root = swiftos_harness::repo_root();
     if !skip_host {
         println!("== host unit tests (cargo test) ==");
         artifacts::check(cargo().current_dir(&root).arg("test"), "host unit tests")?;
@@ -256,7 +256,7 @@ fn bench(runs: usize) -> Result<()> {
     // The same boot with a package store holding the seed packages (mounting the store and
     // `pkg activate --boot` checking every active file are on the path to `login:`). A copy, so
     // the user's build/store.img is never touched.
-    let store = swiftos_tests::target_dir().join("bench-store.img");
+    let store = swiftos_harness::target_dir().join("bench-store.img");
     store::preseed(&store, &seed::ports()?, "64M", 8080)?;
     let with_store = QemuConfig {
         store_image: Some(store.clone()),
@@ -317,7 +317,7 @@ fn bench(runs: usize) -> Result<()> {
 /// the port phase's packages), with extra libtest arguments (filters, `--nocapture`).
 fn ignored_qemu_tests(test: &str, args: &[&str]) -> Result<()> {
     let mut c = cargo();
-    c.current_dir(swiftos_tests::repo_root())
+    c.current_dir(swiftos_harness::repo_root())
         .args([
             "test",
             "-p",

@@ -4,15 +4,15 @@
 //! One run owns its package-store image (a lock next to it refuses a second run on the same
 //! image in words) and the ports it serves on (a taken port is refused up front, naming the
 //! process that holds it). Everything it starts (repository server, DNS server, QEMU) ends with
-//! it, however it ends ([`swiftos_tests::end_with_parent`]).
+//! it, however it ends ([`swiftos_harness::end_with_parent`]).
 
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use swiftos_tests::net::DNS_PORT;
-use swiftos_tests::QemuConfig;
+use swiftos_harness::net::DNS_PORT;
+use swiftos_harness::QemuConfig;
 
 use crate::{artifacts, seed, store};
 
@@ -47,7 +47,7 @@ pub fn run(o: &RunOptions) -> Result<()> {
     );
     // The loopback DNS server the guest's /etc/resolv.conf points at (10.0.2.2:15353): it
     // answers the project's names (repo.swiftos.test -> 10.0.2.2) and NXDOMAIN for the rest.
-    let _dns = swiftos_tests::net::try_start_dns()?;
+    let _dns = swiftos_harness::net::try_start_dns()?;
     println!(
         "DNS for the guest on 127.0.0.1:{DNS_PORT} (repo.swiftos.test -> 10.0.2.2); guest port 8080 is http://127.0.0.1:{}/ here.",
         o.httpd_port

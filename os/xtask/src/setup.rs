@@ -107,7 +107,7 @@ pub fn ensure() -> Result<Tools> {
 /// PyPI on first use; returns its `python`.
 fn ensure_tuf_python() -> Result<PathBuf> {
     use sha2::Digest;
-    let req = swiftos_tests::repo_root().join(TUF_REQUIREMENTS);
+    let req = swiftos_harness::repo_root().join(TUF_REQUIREMENTS);
     let pins = std::fs::read(&req).with_context(|| format!("reading {}", req.display()))?;
     let hash = hex_prefix(&sha2::Sha256::digest(&pins));
     let venv = swport::cache::user_cache_dir()?
@@ -221,7 +221,7 @@ fn parse_removals(sim: &str) -> Vec<String> {
 /// `qemu-system-aarch64`: `$SWIFTOS_QEMU` when set, Debian's when installed (or installable
 /// without removing anything), else a private copy unpacked into the user cache.
 fn ensure_qemu(updated: &mut bool) -> Result<PathBuf> {
-    if let Some(q) = std::env::var_os(swiftos_tests::QEMU_ENV) {
+    if let Some(q) = std::env::var_os(swiftos_harness::QEMU_ENV) {
         return Ok(PathBuf::from(q));
     }
     let system = PathBuf::from("qemu-system-aarch64");
