@@ -1,4 +1,4 @@
-//! The build script of every SwiftOS user program crate (`os/programs`, `os/kernel/ktest`, ...):
+//! The build script of every SwiftOS user program crate (`os/programs`, `os/ktest`, ...):
 //! emits the linker script that places a program at `USER_IMAGE_BASE` (static, non-PIE) and the
 //! link arguments. Crates use it with `build = "<path to>/os/rt/user-build.rs"` in Cargo.toml.
 
