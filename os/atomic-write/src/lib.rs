@@ -76,6 +76,18 @@ impl AtomicFile {
         self.tmp.persist(&self.path).map_err(|e| e.error)?;
         File::open(&dir)?.sync_all()
     }
+
+    /// As [`AtomicFile::commit`], but never replaces an existing file: if the target exists
+    /// (even if it appeared while this file was being written) the error is `AlreadyExists`
+    /// and nothing changes. For files that must not be overwritten, such as secret keys.
+    pub fn commit_new(self) -> io::Result<()> {
+        self.tmp.as_file().sync_all()?;
+        let dir = parent(&self.path).to_path_buf();
+        self.tmp
+            .persist_noclobber(&self.path)
+            .map_err(|e| e.error)?;
+        File::open(&dir)?.sync_all()
+    }
 }
 
 impl Write for AtomicFile {
@@ -135,6 +147,25 @@ mod tests {
         drop(f);
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         assert_eq!(names(d.path()), ["a"]);
+    }
+
+    #[test]
+    fn commit_new_never_replaces() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("k");
+        let mut f = AtomicFile::with_mode(&p, 0o600).unwrap();
+        f.write_all(b"first").unwrap();
+        f.commit_new().unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"second").unwrap();
+        assert_eq!(
+            f.commit_new().unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b"first");
+        assert_eq!(names(d.path()), ["k"]);
     }
 
     #[test]

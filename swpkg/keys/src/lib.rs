@@ -9,7 +9,6 @@
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use swpkg_core::hex;
 
@@ -107,42 +106,76 @@ pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf, VerifyingKey)
     Ok((secret, public, key.verifying_key()))
 }
 
-/// Write `key` into `dir` as `NAME.key` (0600, synced) and `NAME.pub`. Refuses to overwrite.
-/// This is the one writer of the key file format; repository signing (`catalog-repo`) uses it
-/// too.
+/// Write `key` into `dir` as `NAME.key` (0600) and `NAME.pub`. Refuses to overwrite.
 pub fn write_key_pair(
     dir: &Path,
     name: &str,
     key: &SigningKey,
+) -> Result<(PathBuf, PathBuf), Error> {
+    let public = swpkg_core::format_public_key(&key.verifying_key());
+    write_key_files(dir, name, &format_secret_key(key), &public)
+}
+
+/// The one writer of key pair files, whatever the key type (swpkg's ed25519 lines here, PEM
+/// keys in `catalog-repo`): `dir/NAME.key` (mode 0600) and `dir/NAME.pub`, each written whole
+/// and synced (`atomic_write`), neither ever replacing an existing file. Returns the two paths.
+pub fn write_key_files(
+    dir: &Path,
+    name: &str,
+    secret_text: &str,
+    public_text: &str,
 ) -> Result<(PathBuf, PathBuf), Error> {
     fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
     let secret = dir.join(format!("{name}.key"));
     let public = dir.join(format!("{name}.pub"));
     for p in [&secret, &public] {
         if p.exists() {
-            return Err(Error::Key {
-                path: p.clone(),
-                reason: "already exists; remove it or pick another --name".into(),
-            });
+            return Err(already_exists(p));
         }
     }
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&secret)
-        .map_err(Error::io("cannot create", &secret))?;
-    f.write_all(format_secret_key(key).as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(Error::io("cannot write", &secret))?;
-    atomic_write::write(&public, swpkg_core::format_public_key(&key.verifying_key()))
-        .map_err(Error::io("cannot write", &public))?;
+    write_new(&secret, 0o600, secret_text)?;
+    write_new(&public, 0o644, public_text)?;
     Ok((secret, public))
+}
+
+fn write_new(path: &Path, mode: u32, text: &str) -> Result<(), Error> {
+    let mut f = atomic_write::AtomicFile::with_mode(path, mode)
+        .map_err(Error::io("cannot create", path))?;
+    f.write_all(text.as_bytes())
+        .map_err(Error::io("cannot write", path))?;
+    f.commit_new().map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => already_exists(path),
+        _ => Error::io("cannot write", path)(e),
+    })
+}
+
+fn already_exists(path: &Path) -> Error {
+    Error::Key {
+        path: path.into(),
+        reason: "already exists; remove it or pick another name".into(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_files_are_private_and_never_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let k = SigningKey::from_bytes(&[7u8; 32]);
+        let (s, p) = write_key_pair(d.path(), "a", &k).unwrap();
+        assert_eq!(
+            fs::metadata(&s).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(read_secret_key(&s).unwrap().as_bytes(), k.as_bytes());
+        assert_eq!(read_public_key(&p).unwrap(), k.verifying_key());
+        let e = write_key_pair(d.path(), "a", &SigningKey::from_bytes(&[8u8; 32])).unwrap_err();
+        assert!(e.to_string().contains("already exists"), "{e}");
+        assert_eq!(read_secret_key(&s).unwrap().as_bytes(), k.as_bytes());
+    }
 
     #[test]
     fn secret_round_trip() {
