@@ -86,31 +86,43 @@ pub fn all() -> Result<PathBuf> {
     let img = base_image_path();
     // The package client's trust anchor: the seed repository's root key, pinned read-only.
     let keys = swiftos_tests::repo_fixture::seed_keys_dir()?;
-    let pinned = format!("{}:{PINNED_ROOT_KEY}:0644", keys.join("root.pub").display());
-    image_tool(&[
-        "build".as_ref(),
-        "--base".as_ref(),
-        root.join("os/base").as_os_str(),
-        "--bin".as_ref(),
-        bin_dir.as_os_str(),
-        "--mkdir".as_ref(),
-        "/etc/swos:0755".as_ref(),
-        "--add".as_ref(),
-        pinned.as_ref(),
+    let opts = swiftos_image::BuildOptions {
+        base: Some(root.join("os/base")),
+        bins: vec![bin_dir],
+        mkdirs: vec![swiftos_image::DirSpec {
+            path: "/etc/swos".into(),
+            mode: 0o755,
+        }],
+        adds: vec![swiftos_image::AddSpec {
+            src: keys.join("root.pub"),
+            dest: PINNED_ROOT_KEY.into(),
+            mode: Some(0o644),
+        }],
         // Programs keep symbols in target/; the image carries only their loadable bytes.
-        "--strip".as_ref(),
-        "--mtime".as_ref(),
-        source_date_epoch().as_ref(),
-        "-o".as_ref(),
-        img.as_os_str(),
-    ])?;
+        strip: true,
+        mtime: Some(source_date_epoch()),
+        ..Default::default()
+    };
+    let s = swiftos_image::build_to_file(&opts, &img)
+        .with_context(|| format!("building {}", img.display()))?;
+    println!(
+        "{}: {} entries ({} files), image {} bytes, sha256 {}",
+        img.display(),
+        s.entries,
+        s.files,
+        s.image_bytes,
+        s.sha256
+    );
     Ok(img)
 }
 
 /// File times in the image: `SOURCE_DATE_EPOCH` if set, else the time of the checked-out commit
 /// (so the same commit always gives the same image), else 0.
-fn source_date_epoch() -> String {
-    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+fn source_date_epoch() -> i64 {
+    if let Some(v) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+    {
         return v;
     }
     Command::new("git")
@@ -119,9 +131,8 @@ fn source_date_epoch() -> String {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "0".into())
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// A kernel that does nothing but power off through PSCI: the baseline for the boot benchmark.
