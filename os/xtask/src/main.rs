@@ -188,7 +188,12 @@ fn main() -> Result<()> {
         }
         Cmd::FreshCheck { keep, root } => fresh::check(&fresh::Options { keep, root }),
         Cmd::CleanCache => cache::clean(),
-        Cmd::ImageList { image } => artifacts::image_tool(&["list".as_ref(), image.as_os_str()]),
+        Cmd::ImageList { image } => {
+            let entries = swiftos_image::list(&image)
+                .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", image.display()))?;
+            print!("{}", swiftos_image::format_listing(&entries));
+            Ok(())
+        }
     }
 }
 
