@@ -38,6 +38,8 @@ pub enum FixtureError {
     Keys(#[from] catalog_hosted::HostedError),
     #[error("package: {0}")]
     Package(#[from] swpkg::Error),
+    #[error("seed: {0}")]
+    Seed(#[from] swiftos_seed::SeedError),
     #[error("{0}")]
     Other(String),
 }
@@ -59,30 +61,10 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The seed repository's development role keys (`build/keys/seed-keys`: identity, kept with the
-/// clone, never in the user's build cache), created on first use. The base image pins `root.pub`
-/// of this directory as `/etc/swos/repo-root.pub`, so keys an older checkout made in
-/// `.cache/seed-keys` are moved here rather than replaced.
+/// The seed repository's development role keys (`build/keys/seed-keys`), created on first use
+/// by [`swiftos_seed::keys_dir`] (the base image pins their root key).
 pub fn seed_keys_dir() -> Result<PathBuf> {
-    let root = repo_root();
-    let dir = root.join("build/keys/seed-keys");
-    let legacy = root.join(".cache/seed-keys");
-    if !dir.exists() && legacy.join("root.key").is_file() {
-        let keys = root.join("build/keys");
-        fs::create_dir_all(&keys).map_err(io(format!("creating {}", keys.display())))?;
-        fs::rename(&legacy, &dir).map_err(io(format!(
-            "moving the seed keys {} to {} (move them by hand)",
-            legacy.display(),
-            dir.display()
-        )))?;
-        // The old folder goes once it is empty (`remove_dir` leaves anything else alone).
-        let _ = fs::remove_dir(root.join(".cache"));
-    }
-    if !dir.join("root.key").exists() {
-        fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
-        catalog_hosted::generate_keys(&dir)?;
-    }
-    Ok(dir)
+    Ok(swiftos_seed::keys_dir(&repo_root())?)
 }
 
 /// One file of a test package: path inside the package, contents, permission bits.
