@@ -1,9 +1,9 @@
 //! Signed package repositories for the QEMU package tests.
 //!
 //! Everything is real: packages are built by the `swpkg` host library, the TUF metadata is
-//! written and signed by `catalog-repo` with the seed repository's development keys (the root
-//! whose public key the base image pins at `/etc/swos/repo-root.pub`), and the files are served
-//! by the real `repo-server` binary. A [`ThrottledProxy`] can sit in front of it to slow a
+//! written and signed by the one publisher, `catalog_hosted::publish`, with the seed
+//! repository's development keys (the root whose public key the base image pins at
+//! `/etc/swos/repo-root.pub`), and the files are served by the real `repo-server` binary. A [`ThrottledProxy`] can sit in front of it to slow a
 //! transfer down and to cut every connection at once (a server killed mid-download).
 
 use std::fs;
@@ -18,8 +18,9 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use catalog_core::Compat;
-use catalog_hosted::PublisherKeys;
-use catalog_repo::{Expiry, Repository, Signers};
+use catalog_hosted::layout::package_target;
+use catalog_hosted::PublishOptions;
+use catalog_repo::Expiry;
 
 use crate::{repo_root, target_dir};
 
@@ -136,16 +137,16 @@ pub fn build_package(
 }
 
 /// A signed repository on disk (`DIR/metadata`, `DIR/targets`), the layout `pkg repo set URL`
-/// expects below its URL.
+/// expects below its URL, written by the one publisher ([`catalog_hosted::publish`]): packages
+/// given to [`TestRepo::add`] wait in `DIR.incoming/` until the next [`TestRepo::publish_at`].
 pub struct TestRepo {
     pub dir: PathBuf,
-    keys: PublisherKeys,
-    repo: Repository,
+    opts: PublishOptions,
 }
 
 impl TestRepo {
-    /// A new repository signed with the role keys in `keys`, declaring `compat`, its first
-    /// metadata signed at `now` and valid for `expiry`.
+    /// A repository signed with the role keys in `keys`, declaring `compat`, valid for `expiry`;
+    /// it is created (its root signed at `now`) by the first [`TestRepo::publish_at`].
     pub fn create(
         dir: &Path,
         keys: &Path,
@@ -153,20 +154,18 @@ impl TestRepo {
         expiry: Expiry,
         now: i64,
     ) -> Result<TestRepo> {
-        let keys = PublisherKeys::load(keys)?;
-        let repo = Repository::create(
-            dir,
-            &keys.root_spec(),
-            &[&keys.root],
-            true,
-            expiry,
-            compat,
-            now,
-        )?;
+        let mut incoming = dir.as_os_str().to_owned();
+        incoming.push(".incoming");
+        let incoming = PathBuf::from(incoming);
+        let _ = fs::remove_dir_all(&incoming);
+        fs::create_dir_all(&incoming).map_err(io(format!("creating {}", incoming.display())))?;
+        let mut opts = PublishOptions::new(&incoming, keys, dir);
+        opts.compat = compat.clone();
+        opts.expiry = expiry;
+        opts.now = Some(now);
         Ok(TestRepo {
             dir: dir.to_path_buf(),
-            keys,
-            repo,
+            opts,
         })
     }
 
@@ -181,26 +180,25 @@ impl TestRepo {
         )
     }
 
-    /// Add a built package (its index entry comes from its own manifest).
+    /// Add a built package for the next publication; returns its target path (its index entry
+    /// comes from its own manifest).
     pub fn add(&mut self, swpkg_file: &Path) -> Result<String> {
         let inspected = swpkg::inspect_package(swpkg_file)?;
-        let bytes =
-            fs::read(swpkg_file).map_err(io(format!("reading {}", swpkg_file.display())))?;
         let meta = catalog_repo::package_meta(&inspected.manifest);
-        Ok(self.repo.add_package(&meta, &bytes)?)
+        let file_name = swpkg_file.file_name().unwrap_or_default();
+        let dest = self.opts.packages.join(file_name);
+        fs::copy(swpkg_file, &dest).map_err(io(format!("copying to {}", dest.display())))?;
+        Ok(package_target(&meta.name, &meta.version))
     }
 
-    /// Sign and write new targets, snapshot and timestamp metadata as of `at`.
+    /// Publish the added packages: new targets, snapshot and timestamp metadata signed as of
+    /// `at` (the root too, on the first publication).
     pub fn publish_at(&mut self, at: i64) -> Result<()> {
-        let k = &self.keys;
-        self.repo.publish(
-            &Signers {
-                targets: &[&k.targets],
-                snapshot: &[&k.snapshot],
-                timestamp: &[&k.timestamp],
-            },
-            at,
-        )?;
+        self.opts.now = Some(at);
+        catalog_hosted::publish(&self.opts)?;
+        let incoming = &self.opts.packages;
+        fs::remove_dir_all(incoming).map_err(io(format!("emptying {}", incoming.display())))?;
+        fs::create_dir_all(incoming).map_err(io(format!("creating {}", incoming.display())))?;
         Ok(())
     }
 
