@@ -10,4 +10,4 @@ pub mod publish;
 pub use config::SeedConfig;
 pub use error::SeedError;
 pub use keys::keys_dir;
-pub use publish::{publish, verify_served, web_root};
+pub use publish::{publish, verify_served, web_root, SEED_PACKAGE_SIGNER};
