@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use catalog_core::Compat;
 use catalog_hosted::layout::package_target;
-use catalog_hosted::PublishOptions;
+use catalog_hosted::{PackageSigner, PublishOptions};
 use catalog_repo::Expiry;
 
 use crate::{repo_root, target_dir};
@@ -94,10 +94,25 @@ impl PkgFile {
     }
 }
 
-/// Build a signed `.swpkg` in `work` from files, with `deps` as `(name, requirement)`.
+/// Build a `.swpkg` in `work` from files, with `deps` as `(name, requirement)`, signed with the
+/// root key of the key directory `keys` (the named opt-in [`PackageSigner::RootKey`]: the base
+/// image trusts the pinned root key for packages with no further set-up).
 pub fn build_package(
     work: &Path,
     keys: &Path,
+    name: &str,
+    version: &str,
+    deps: &[(&str, &str)],
+    files: &[PkgFile],
+) -> Result<PathBuf> {
+    let key = PackageSigner::RootKey.key_file(keys);
+    build_package_signed(work, &key, name, version, deps, files)
+}
+
+/// [`build_package`] signed with the secret key file `key`.
+pub fn build_package_signed(
+    work: &Path,
+    key: &Path,
     name: &str,
     version: &str,
     deps: &[(&str, &str)],
@@ -125,7 +140,7 @@ pub fn build_package(
     let manifest = work.join(format!("{name}-{version}.toml"));
     fs::write(&manifest, toml).map_err(io(format!("writing {}", manifest.display())))?;
     let out = work.join(format!("{name}-{version}.swpkg"));
-    let key = swpkg::read_secret_key(&keys.join("root.key"))?;
+    let key = swpkg::read_secret_key(key)?;
     swpkg::build_package(
         &manifest,
         &stage,
