@@ -1,16 +1,14 @@
 //! `swport recipe repo-fixture NAME…`: package ports and publish them as a signed local TUF
-//! repository (the catalog crate's `Repository`), for tests and demos.
+//! repository (the one publisher, [`catalog_hosted::publish`]), for tests and demos.
 //!
 //! Development keys live in the clone, in `build/keys/repo-fixture/` (created on first use, or
 //! taken over from `.cache/keys/repo-fixture/` where an older swport left them): `root`,
-//! `timestamp`, `snapshot`, `targets` (TUF roles) beside the package signing key of
-//! [`crate::port::signing_key`]. The packages are written to `build/repo-fixture-packages/`; the
+//! `timestamp`, `snapshot`, `targets` (TUF roles) and `package-swport-dev.pub`, the public
+//! half of the package signing key of [`crate::port::signing_key`]. The packages are written to `build/repo-fixture-packages/`; the
 //! output directory is replaced each time.
 
 use crate::cache::CacheError;
 use crate::port::{self, PortEnv, PortError};
-use catalog_core::Compat;
-use catalog_repo::{Expiry, KeyPair, RepoError, Repository, RoleSpec, RootSpec, Signers};
 use std::path::{Path, PathBuf};
 
 /// Fixture failures.
@@ -21,7 +19,7 @@ pub enum FixtureError {
     #[error(transparent)]
     Cache(#[from] CacheError),
     #[error("repository: {0}")]
-    Repo(#[from] RepoError),
+    Publish(#[from] catalog_hosted::HostedError),
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -47,26 +45,31 @@ pub struct Fixture {
     pub root_json: PathBuf,
 }
 
-fn role_key(dir: &Path, name: &str) -> Result<KeyPair, FixtureError> {
-    let secret = dir.join(format!("{name}.key"));
-    if !secret.is_file() {
-        KeyPair::generate()?.write(dir, name)?;
-    }
-    Ok(KeyPair::read(&secret)?)
-}
-
-/// Package `names` and publish them into `out` (replaced).
-pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixture, FixtureError> {
-    let (pkg_key, pkg_key_path) = port::signing_key(env, None)?;
+/// The fixture's role keys (`build/keys/repo-fixture/`, made on first use), with the package
+/// signing public key `pkg_pub` trusted as `package-swport-dev.pub`.
+fn fixture_keys(env: &PortEnv, pkg_pub: &Path) -> Result<PathBuf, FixtureError> {
     let kdir = env.keys.join("repo-fixture");
     env.adopt_legacy_key("repo-fixture")?;
-    std::fs::create_dir_all(&kdir).map_err(io(&kdir))?;
-    let root = role_key(&kdir, "root")?;
-    let ts = role_key(&kdir, "timestamp")?;
-    let snap = role_key(&kdir, "snapshot")?;
-    let tgt = role_key(&kdir, "targets")?;
+    if !kdir.join("root.key").is_file() {
+        std::fs::create_dir_all(&kdir).map_err(io(&kdir))?;
+        catalog_hosted::generate_keys(&kdir)?;
+    }
+    let trusted = kdir.join("package-swport-dev.pub");
+    std::fs::copy(pkg_pub, &trusted).map_err(io(&trusted))?;
+    Ok(kdir)
+}
+
+/// Package `names` and publish them into `out` (replaced) with the one publisher,
+/// [`catalog_hosted::publish`].
+pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixture, FixtureError> {
+    let (pkg_key, pkg_key_path) = port::signing_key(env, None)?;
+    let pubkey = pkg_key_path.with_extension("pub");
+    let kdir = fixture_keys(env, &pubkey)?;
 
     let built_dir = env.root.join("build/repo-fixture-packages");
+    if built_dir.exists() {
+        std::fs::remove_dir_all(&built_dir).map_err(io(&built_dir))?;
+    }
     let mut built = Vec::new();
     for name in names {
         built.push(port::package(env, name, &built_dir, &pkg_key)?);
@@ -75,42 +78,18 @@ pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixtu
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(io(out))?;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let spec = RootSpec {
-        root: RoleSpec::of(&[&root], 1),
-        timestamp: RoleSpec::of(&[&ts], 1),
-        snapshot: RoleSpec::of(&[&snap], 1),
-        targets: RoleSpec::of(&[&tgt], 1),
-    };
-    let mut repo = Repository::create(
-        out,
-        &spec,
-        &[&root],
-        true,
-        Expiry::default(),
-        &Compat::swiftos(),
-        now,
-    )?;
-    let mut packages = Vec::new();
-    for p in &built {
-        let meta = catalog_repo::package_meta(&p.manifest);
-        let bytes = std::fs::read(&p.path).map_err(io(&p.path))?;
-        let target = repo.add_package(&meta, &bytes)?;
-        packages.push((target, p.sha256.clone()));
-    }
-    repo.publish(
-        &Signers {
-            targets: &[&tgt],
-            snapshot: &[&snap],
-            timestamp: &[&ts],
-        },
-        now,
-    )?;
+    let published =
+        catalog_hosted::publish(&catalog_hosted::PublishOptions::new(&built_dir, &kdir, out))?;
+    let packages = built
+        .iter()
+        .map(|p| {
+            let facts = catalog_repo::package_meta(&p.manifest);
+            let target = catalog_hosted::layout::package_target(&facts.name, &facts.version);
+            debug_assert!(published.added.contains(&target));
+            (target, p.sha256.clone())
+        })
+        .collect();
     // The package signing public key, for clients that verify package signatures.
-    let pubkey = pkg_key_path.with_extension("pub");
     let dest = out.join("package-signing.pub");
     std::fs::copy(&pubkey, &dest).map_err(io(&dest))?;
     Ok(Fixture {

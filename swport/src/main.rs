@@ -86,12 +86,15 @@ struct RepoLabel {
 
 #[derive(Subcommand)]
 enum RepoCmd {
-    /// Create the four role key pairs (root, targets, snapshot, timestamp) in DIR; never overwrites.
+    /// Create the four role key pairs (root, targets, snapshot, timestamp) and a separate
+    /// package signing key pair (package.key, package.pub) in DIR; never overwrites.
     ///
-    /// With `--key-type ecdsa` the timestamp, snapshot and targets keys are ECDSA P-256 (PEM
-    /// PKCS#8 secret keys, as openssl and securesystemslib write them; `ecdsa-sha2-nistp256` in
-    /// the TUF metadata); the root key stays ed25519, because clients pin it
-    /// (`pkg repo set --root-key`) and it signs packages.
+    /// Sign packages with package.key: the root key is meant to stay offline (signing packages
+    /// with it is the named opt-in `PackageSigner::RootKey`). With `--key-type ecdsa` the
+    /// timestamp, snapshot and targets keys are ECDSA P-256 (PEM PKCS#8 secret keys, as openssl
+    /// and securesystemslib write them; `ecdsa-sha2-nistp256` in the TUF metadata); the root and
+    /// package keys stay ed25519, because clients pin the root key (`pkg repo set --root-key`)
+    /// and packages are ed25519-signed.
     Keygen {
         dir: PathBuf,
         /// Key type of the timestamp, snapshot and targets keys.
@@ -475,8 +478,8 @@ fn repo_cmd(cmd: RepoCmd) -> Result<()> {
             }
             if key_type != catalog_hosted::KeyType::Ed25519 {
                 println!(
-                    "timestamp, snapshot and targets keys are {key_type} (P-256); the root key is \
-                     ed25519 (clients pin it and it signs packages)"
+                    "timestamp, snapshot and targets keys are {key_type} (P-256); the root and \
+                     package keys are ed25519 (clients pin the root key; packages use ed25519)"
                 );
             }
         }

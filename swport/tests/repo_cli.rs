@@ -51,6 +51,11 @@ fn keygen_publish_republish_and_refuse_garbage() {
     for role in ["root", "targets", "snapshot", "timestamp"] {
         assert!(keys.join(format!("{role}.key")).exists());
     }
+    // A package signing key of its own: the root key is meant to stay offline.
+    assert_ne!(
+        std::fs::read(keys.join("package.pub")).unwrap(),
+        std::fs::read(keys.join("root.pub")).unwrap()
+    );
     // Never overwrites keys.
     let o = swport(&["repo", "keygen", keys.to_str().unwrap()]);
     assert!(!o.status.success());

@@ -1,9 +1,9 @@
 //! Signed package repositories for the QEMU package tests.
 //!
 //! Everything is real: packages are built by the `swpkg` host library, the TUF metadata is
-//! written and signed by `catalog-repo` with the seed repository's development keys (the root
-//! whose public key the base image pins at `/etc/swos/repo-root.pub`), and the files are served
-//! by the real `repo-server` binary. A [`ThrottledProxy`] can sit in front of it to slow a
+//! written and signed by the one publisher, `catalog_hosted::publish`, with the seed
+//! repository's development keys (the root whose public key the base image pins at
+//! `/etc/swos/repo-root.pub`), and the files are served by the real `repo-server` binary. A [`ThrottledProxy`] can sit in front of it to slow a
 //! transfer down and to cut every connection at once (a server killed mid-download).
 
 use std::fs;
@@ -18,8 +18,9 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use catalog_core::Compat;
-use catalog_hosted::PublisherKeys;
-use catalog_repo::{Expiry, Repository, Signers};
+use catalog_hosted::layout::package_target;
+use catalog_hosted::{PackageSigner, PublishOptions};
+use catalog_repo::Expiry;
 
 use crate::{repo_root, target_dir};
 
@@ -40,6 +41,8 @@ pub enum FixtureError {
     Package(#[from] swpkg_host::Error),
     #[error("{0}")]
     KeyFile(#[from] swpkg_keys::Error),
+    #[error("seed: {0}")]
+    Seed(#[from] swiftos_seed::SeedError),
     #[error("{0}")]
     Other(String),
 }
@@ -61,30 +64,10 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// The seed repository's development role keys (`build/keys/seed-keys`: identity, kept with the
-/// clone, never in the user's build cache), created on first use. The base image pins `root.pub`
-/// of this directory as `/etc/swos/repo-root.pub`, so keys an older checkout made in
-/// `.cache/seed-keys` are moved here rather than replaced.
+/// The seed repository's development role keys (`build/keys/seed-keys`), created on first use
+/// by [`swiftos_seed::keys_dir`] (the base image pins their root key).
 pub fn seed_keys_dir() -> Result<PathBuf> {
-    let root = repo_root();
-    let dir = root.join("build/keys/seed-keys");
-    let legacy = root.join(".cache/seed-keys");
-    if !dir.exists() && legacy.join("root.key").is_file() {
-        let keys = root.join("build/keys");
-        fs::create_dir_all(&keys).map_err(io(format!("creating {}", keys.display())))?;
-        fs::rename(&legacy, &dir).map_err(io(format!(
-            "moving the seed keys {} to {} (move them by hand)",
-            legacy.display(),
-            dir.display()
-        )))?;
-        // The old folder goes once it is empty (`remove_dir` leaves anything else alone).
-        let _ = fs::remove_dir(root.join(".cache"));
-    }
-    if !dir.join("root.key").exists() {
-        fs::create_dir_all(&dir).map_err(io(format!("creating {}", dir.display())))?;
-        catalog_hosted::generate_keys(&dir)?;
-    }
-    Ok(dir)
+    Ok(swiftos_seed::keys_dir(&repo_root())?)
 }
 
 /// One file of a test package: path inside the package, contents, permission bits.
@@ -113,10 +96,25 @@ impl PkgFile {
     }
 }
 
-/// Build a signed `.swpkg` in `work` from files, with `deps` as `(name, requirement)`.
+/// Build a `.swpkg` in `work` from files, with `deps` as `(name, requirement)`, signed with the
+/// root key of the key directory `keys` (the named opt-in [`PackageSigner::RootKey`]: the base
+/// image trusts the pinned root key for packages with no further set-up).
 pub fn build_package(
     work: &Path,
     keys: &Path,
+    name: &str,
+    version: &str,
+    deps: &[(&str, &str)],
+    files: &[PkgFile],
+) -> Result<PathBuf> {
+    let key = PackageSigner::RootKey.key_file(keys);
+    build_package_signed(work, &key, name, version, deps, files)
+}
+
+/// [`build_package`] signed with the secret key file `key`.
+pub fn build_package_signed(
+    work: &Path,
+    key: &Path,
     name: &str,
     version: &str,
     deps: &[(&str, &str)],
@@ -144,7 +142,7 @@ pub fn build_package(
     let manifest = work.join(format!("{name}-{version}.toml"));
     fs::write(&manifest, toml).map_err(io(format!("writing {}", manifest.display())))?;
     let out = work.join(format!("{name}-{version}.swpkg"));
-    let key = swpkg_keys::read_secret_key(&keys.join("root.key"))?;
+    let key = swpkg_keys::read_secret_key(key)?;
     swpkg_host::build_package(
         &manifest,
         &stage,
@@ -156,16 +154,16 @@ pub fn build_package(
 }
 
 /// A signed repository on disk (`DIR/metadata`, `DIR/targets`), the layout `pkg repo set URL`
-/// expects below its URL.
+/// expects below its URL, written by the one publisher ([`catalog_hosted::publish`]): packages
+/// given to [`TestRepo::add`] wait in `DIR.incoming/` until the next [`TestRepo::publish_at`].
 pub struct TestRepo {
     pub dir: PathBuf,
-    keys: PublisherKeys,
-    repo: Repository,
+    opts: PublishOptions,
 }
 
 impl TestRepo {
-    /// A new repository signed with the role keys in `keys`, declaring `compat`, its first
-    /// metadata signed at `now` and valid for `expiry`.
+    /// A repository signed with the role keys in `keys`, declaring `compat`, valid for `expiry`;
+    /// it is created (its root signed at `now`) by the first [`TestRepo::publish_at`].
     pub fn create(
         dir: &Path,
         keys: &Path,
@@ -173,20 +171,18 @@ impl TestRepo {
         expiry: Expiry,
         now: i64,
     ) -> Result<TestRepo> {
-        let keys = PublisherKeys::load(keys)?;
-        let repo = Repository::create(
-            dir,
-            &keys.root_spec(),
-            &[&keys.root],
-            true,
-            expiry,
-            compat,
-            now,
-        )?;
+        let mut incoming = dir.as_os_str().to_owned();
+        incoming.push(".incoming");
+        let incoming = PathBuf::from(incoming);
+        let _ = fs::remove_dir_all(&incoming);
+        fs::create_dir_all(&incoming).map_err(io(format!("creating {}", incoming.display())))?;
+        let mut opts = PublishOptions::new(&incoming, keys, dir);
+        opts.compat = compat.clone();
+        opts.expiry = expiry;
+        opts.now = Some(now);
         Ok(TestRepo {
             dir: dir.to_path_buf(),
-            keys,
-            repo,
+            opts,
         })
     }
 
@@ -201,26 +197,25 @@ impl TestRepo {
         )
     }
 
-    /// Add a built package (its index entry comes from its own manifest).
+    /// Add a built package for the next publication; returns its target path (its index entry
+    /// comes from its own manifest).
     pub fn add(&mut self, swpkg_file: &Path) -> Result<String> {
         let inspected = swpkg_host::inspect_package(swpkg_file)?;
-        let bytes =
-            fs::read(swpkg_file).map_err(io(format!("reading {}", swpkg_file.display())))?;
         let meta = catalog_repo::package_meta(&inspected.manifest);
-        Ok(self.repo.add_package(&meta, &bytes)?)
+        let file_name = swpkg_file.file_name().unwrap_or_default();
+        let dest = self.opts.packages.join(file_name);
+        fs::copy(swpkg_file, &dest).map_err(io(format!("copying to {}", dest.display())))?;
+        Ok(package_target(&meta.name, &meta.version))
     }
 
-    /// Sign and write new targets, snapshot and timestamp metadata as of `at`.
+    /// Publish the added packages: new targets, snapshot and timestamp metadata signed as of
+    /// `at` (the root too, on the first publication).
     pub fn publish_at(&mut self, at: i64) -> Result<()> {
-        let k = &self.keys;
-        self.repo.publish(
-            &Signers {
-                targets: &[&k.targets],
-                snapshot: &[&k.snapshot],
-                timestamp: &[&k.timestamp],
-            },
-            at,
-        )?;
+        self.opts.now = Some(at);
+        catalog_hosted::publish(&self.opts)?;
+        let incoming = &self.opts.packages;
+        fs::remove_dir_all(incoming).map_err(io(format!("emptying {}", incoming.display())))?;
+        fs::create_dir_all(incoming).map_err(io(format!("creating {}", incoming.display())))?;
         Ok(())
     }
 

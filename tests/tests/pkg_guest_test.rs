@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use swiftos_tests::net::start_dns;
 use swiftos_tests::python_tuf::{self, PeerRepo};
 use swiftos_tests::repo_fixture::{
-    build_package, noise, seed_keys_dir, work_dir, PkgFile, RepoServer, TestRepo,
+    build_package, build_package_signed, noise, seed_keys_dir, work_dir, PkgFile, RepoServer,
+    TestRepo,
 };
 use swiftos_tests::{Guest, QemuConfig};
 
@@ -566,6 +567,76 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     );
     g.send_line("exit").unwrap();
     g.login("root", "root").expect("login root");
+    g.send_line("poweroff").unwrap();
+    let _ = g.wait_exit(Duration::from_secs(60));
+}
+
+/// The package key: a package signed by the repository's package key (not its root key) is
+/// refused, with the key named, until `pkg repo set --package-key` lists that key; then it
+/// installs.
+#[test]
+fn a_package_key_is_trusted_only_once_listed() {
+    let work = work_dir("pkg-guest-package-key").unwrap();
+    let keys = seed_keys_dir().unwrap();
+    let mut repo = TestRepo::seed_signed(&work.join("repo")).unwrap();
+    let keyed = build_package_signed(
+        &work.join("packages"),
+        &keys.join("package.key"),
+        "keyed",
+        "1.0.0",
+        &[],
+        &[PkgFile::data(
+            "share/keyed/message",
+            "signed by the package key\n",
+        )],
+    )
+    .unwrap();
+    repo.add(&keyed).unwrap();
+    repo.publish().unwrap();
+    for k in ["root.pub", "package.pub"] {
+        std::fs::copy(keys.join(k), repo.dir.join(k)).unwrap();
+    }
+    let srv = Server::start(&repo.dir);
+    let url = format!("http://10.0.2.2:{}/", srv.port);
+    let mut g = Guest::boot("pkg-guest-package-key", &machine(None)).expect("boot");
+    g.login("root", "root").expect("login");
+    let r = "pkg --root /tmp/r";
+    for f in ["root.pub", "package.pub"] {
+        ok(
+            &mut g,
+            &format!("tcpget -o /tmp/{f} 10.0.2.2:{} /{f}", srv.port),
+        );
+    }
+    ok(
+        &mut g,
+        &format!("{r} repo set {url} --root-key /tmp/root.pub"),
+    );
+    ok(&mut g, &format!("{r} update"));
+    let out = fails(&mut g, &format!("{r} install keyed"));
+    has(
+        &out,
+        &[
+            "keyed-1.0.0.swpkg: manifest signature does not verify with key",
+            "nothing was changed",
+        ],
+        "an unlisted package key",
+    );
+    let out = ok(
+        &mut g,
+        &format!("{r} repo set {url} --root-key /tmp/root.pub --package-key /tmp/package.pub"),
+    );
+    has(
+        &out,
+        &["repository set to"],
+        "repo set with the package key",
+    );
+    ok(&mut g, &format!("{r} update"));
+    let out = ok(&mut g, &format!("{r} install keyed"));
+    has(
+        &out,
+        &["+ keyed 1.0.0"],
+        "install with the package key listed",
+    );
     g.send_line("poweroff").unwrap();
     let _ = g.wait_exit(Duration::from_secs(60));
 }

@@ -13,7 +13,8 @@ use anyhow::{bail, Context};
 use catalog_hosted::{generate_keys, publish, verify_url, PublishOptions, VerifyOptions};
 
 fn demo_packages(keys: &Path, dir: &Path) -> anyhow::Result<()> {
-    let sk = swpkg_keys::read_secret_key(&keys.join("root.key"))?;
+    let sk =
+        swpkg_keys::read_secret_key(&catalog_hosted::PackageSigner::PackageKey.key_file(keys))?;
     for (name, version, deps, desc) in [
         ("libgreet", "1.0.0", vec![], "Greeting library"),
         (

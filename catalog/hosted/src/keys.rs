@@ -1,8 +1,11 @@
 //! The publisher's key directory: one key file per TUF role (`root.key`, `timestamp.key`,
-//! `snapshot.key`, `targets.key`) and any number of package-signing public keys `package*.pub`.
-//! Packages must be signed by the root key or by one of those package keys; `pkg repo set URL
-//! --root-key repo-root.pub` trusts the root key for packages, others are listed in
-//! `hosted-repo.json` for `--package-key`.
+//! `snapshot.key`, `targets.key`), the package signing key `package.key` / `package.pub` (made
+//! with the role keys, distinct from the root key, which is meant to stay offline) and any
+//! number of further package-signing public keys `package*.pub`. Packages must be signed by one
+//! of those package keys or by the root key; `pkg repo set URL --root-key repo-root.pub` trusts
+//! the root key for packages, the package keys are listed in `hosted-repo.json` for
+//! `--package-key`. Signing packages with the root key is the named opt-in
+//! [`PackageSigner::RootKey`].
 //!
 //! The root key is ed25519 (the format `swpkg keygen` writes): clients pin it and it signs
 //! packages, both ed25519-only. The timestamp, snapshot and targets keys may be ed25519 or ECDSA
@@ -18,6 +21,34 @@ use crate::error::HostedError;
 
 /// Role key file names, in the order root, timestamp, snapshot, targets.
 pub const ROLE_KEY_NAMES: [&str; 4] = ["root", "timestamp", "snapshot", "targets"];
+
+/// The package signing key's file name stem (`package.key`, `package.pub`).
+pub const PACKAGE_KEY_NAME: &str = "package";
+
+/// The warning to show whoever chooses [`PackageSigner::RootKey`].
+pub const ROOT_KEY_SIGNING_WARNING: &str = "warning: signing packages with the repository's root \
+     key, which is meant to stay offline: whoever obtains it can replace every key of the \
+     repository; sign with the package key (package.key) instead";
+
+/// Which key of a key directory signs packages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageSigner {
+    /// `package.key`, the default.
+    PackageKey,
+    /// `root.key`: a named opt-in (see [`ROOT_KEY_SIGNING_WARNING`]), for clients that trust
+    /// only the pinned root key for packages.
+    RootKey,
+}
+
+impl PackageSigner {
+    /// The secret key file of `dir` this signer names.
+    pub fn key_file(self, dir: &Path) -> PathBuf {
+        match self {
+            PackageSigner::PackageKey => dir.join(format!("{PACKAGE_KEY_NAME}.key")),
+            PackageSigner::RootKey => dir.join("root.key"),
+        }
+    }
+}
 
 /// The keys of a publisher.
 #[derive(Debug, Clone)]
@@ -150,16 +181,17 @@ impl<'a> SignerSet<'a> {
     }
 }
 
-/// Create fresh development keys `DIR/{root,timestamp,snapshot,targets}.{key,pub}` (secret keys
-/// mode 0600), all ed25519. Refuses to overwrite existing keys. Returns the key files written.
+/// Create fresh development keys `DIR/{root,timestamp,snapshot,targets,package}.{key,pub}`
+/// (secret keys mode 0600), all ed25519. Refuses to overwrite existing keys. Returns the key
+/// files written.
 pub fn generate_keys(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
     generate_keys_of(dir, KeyType::Ed25519)
 }
 
-/// [`generate_keys`] with timestamp, snapshot and targets keys of `key_type`; the root key is
-/// ed25519 whatever `key_type` is (see the module documentation).
+/// [`generate_keys`] with timestamp, snapshot and targets keys of `key_type`; the root and
+/// package keys are ed25519 whatever `key_type` is (see the module documentation).
 pub fn generate_keys_of(dir: &Path, key_type: KeyType) -> Result<Vec<PathBuf>, HostedError> {
-    for name in ROLE_KEY_NAMES {
+    for name in ROLE_KEY_NAMES.iter().chain([&PACKAGE_KEY_NAME]) {
         let p = dir.join(format!("{name}.key"));
         if p.exists() {
             return Err(HostedError::Keys {
@@ -179,5 +211,18 @@ pub fn generate_keys_of(dir: &Path, key_type: KeyType) -> Result<Vec<PathBuf>, H
         written.push(s);
         written.push(p);
     }
+    written.extend(generate_package_key(dir)?);
     Ok(written)
+}
+
+/// Create the package signing key `DIR/package.{key,pub}` (ed25519, the package format's key
+/// type), e.g. for a key directory made before package keys were separate. Refuses to
+/// overwrite. Returns the two files.
+pub fn generate_package_key(dir: &Path) -> Result<Vec<PathBuf>, HostedError> {
+    let (secret, public, _) =
+        swpkg_keys::keygen(dir, PACKAGE_KEY_NAME).map_err(|e| HostedError::Keys {
+            path: dir.join(format!("{PACKAGE_KEY_NAME}.key")),
+            reason: e.to_string(),
+        })?;
+    Ok(vec![secret, public])
 }

@@ -15,7 +15,10 @@ pub mod verify;
 pub use catalog_repo::Expiry;
 pub use catalog_repo::KeyType;
 pub use error::HostedError;
-pub use keys::{generate_keys, generate_keys_of, PublisherKeys};
+pub use keys::{
+    generate_keys, generate_keys_of, generate_package_key, PackageSigner, PublisherKeys,
+    ROOT_KEY_SIGNING_WARNING,
+};
 pub use layout::{HostedRepo, HOSTED_REPO_JSON, REPO_ROOT_PUB};
 pub use publish::{publish, rotate_keys, PublishOptions, Published};
 pub use verify::{verify_url, Problem, VerifyOptions, VerifyReport};

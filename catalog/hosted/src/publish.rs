@@ -43,10 +43,14 @@ pub struct PublishOptions {
     pub expiry: Expiry,
     /// Signing time in Unix seconds (`None`: now).
     pub now: Option<i64>,
+    /// The system the repository serves (declared in its root when created; packages must
+    /// match it). Another value only makes deliberately foreign repositories for tests.
+    pub compat: Compat,
 }
 
 impl PublishOptions {
-    /// Defaults: repository `swiftos`, channel `stable`, default lifetimes, signed now.
+    /// Defaults: repository `swiftos`, channel `stable`, default lifetimes, signed now, serving
+    /// this SwiftOS ([`Compat::swiftos`]).
     pub fn new(packages: &Path, keys: &Path, out: &Path) -> PublishOptions {
         PublishOptions {
             packages: packages.into(),
@@ -56,6 +60,7 @@ impl PublishOptions {
             channel: "stable".into(),
             expiry: Expiry::default(),
             now: None,
+            compat: Compat::swiftos(),
         }
     }
 }
@@ -112,14 +117,17 @@ struct Candidate {
 
 /// Read every `*.swpkg` in `dir` and verify it completely (signature by one of `keys`,
 /// manifest rules, every payload byte).
-fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, HostedError> {
+fn read_candidates(
+    dir: &Path,
+    keys: &PublisherKeys,
+    compat: &Compat,
+) -> Result<Vec<Candidate>, HostedError> {
     let mut paths: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(HostedError::io("cannot list packages in", dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "swpkg") && p.is_file())
         .collect();
     paths.sort();
-    let compat = Compat::swiftos();
     let mut out = Vec::new();
     for path in paths {
         let mut manifest = None;
@@ -179,7 +187,7 @@ fn read_candidates(dir: &Path, keys: &PublisherKeys) -> Result<Vec<Candidate>, H
 /// refused (bump its version).
 pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
     let keys = PublisherKeys::load(&opts.keys)?;
-    let candidates = read_candidates(&opts.packages, &keys)?;
+    let candidates = read_candidates(&opts.packages, &keys, &opts.compat)?;
     let _lock = lock_root(&opts.out)?;
     publish_locked(opts, &keys, &candidates)
 }
@@ -261,7 +269,7 @@ fn publish_locked(
             &[&keys.root],
             true,
             opts.expiry,
-            &Compat::swiftos(),
+            &opts.compat,
             now,
         )?
     } else {
@@ -372,8 +380,8 @@ fn publish_locked(
             .map(|k| hex::encode(k.as_bytes()))
             .collect(),
         compatibility: Compatibility {
-            arch: Compat::swiftos().arch,
-            abi: Compat::swiftos().abi,
+            arch: opts.compat.arch.clone(),
+            abi: opts.compat.abi,
             index_format: catalog_core::index::INDEX_FORMAT,
         },
         browser: "index.html".into(),

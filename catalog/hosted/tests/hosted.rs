@@ -290,7 +290,17 @@ fn republishing_bumps_versions_and_refuses_bad_input() {
     let p = publish(&f.opts()).unwrap();
     assert_eq!(p.added, ["packages/tool-0.1.0.swpkg"]);
     let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
-    assert_eq!(hosted.package_keys.len(), 1);
+    assert_eq!(
+        hosted.package_keys.len(),
+        2,
+        "the generated package key and the added one"
+    );
+    assert!(hosted
+        .package_keys
+        .contains(&pub_hex(&f.keys.join("package.pub"))));
+    assert!(hosted
+        .package_keys
+        .contains(&pub_hex(&other.join("dev.pub"))));
 
     // Other keys than the repository's root: refused.
     let wrong = f.work.join("wrongkeys");
@@ -596,9 +606,15 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
     let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
     assert_eq!(
         hosted.package_keys.len(),
-        1,
-        "the new root key signs packages"
+        2,
+        "the new root key and the new package key sign packages"
     );
+    for k in ["root.pub", "package.pub"] {
+        assert!(
+            hosted.package_keys.contains(&pub_hex(&new_keys.join(k))),
+            "{k}"
+        );
+    }
     let base = serve(f.out.clone());
     let opts = VerifyOptions {
         root_key: Some(f.keys.join("root.pub")),
@@ -740,4 +756,35 @@ fn publish_and_verify_url_refuse_the_adversarial_set_in_its_words() {
     // The good package publishes with the same key set-up.
     fs::write(f.incoming.join("bad.swpkg"), good_package()).unwrap();
     publish(&f.opts()).unwrap();
+}
+
+/// The hex of an ed25519 public key file (as `hosted-repo.json` lists package keys).
+fn pub_hex(path: &Path) -> String {
+    hex::encode(swpkg_keys::read_public_key(path).unwrap().as_bytes())
+}
+
+#[test]
+fn generated_keys_include_a_separate_package_key_that_signs_packages() {
+    let f = Fixture::new();
+    let root = fs::read(f.keys.join("root.pub")).unwrap();
+    let package = fs::read(f.keys.join("package.pub")).unwrap();
+    assert_ne!(root, package, "the package key is not the root key");
+    assert_eq!(
+        catalog_hosted::PackageSigner::PackageKey.key_file(&f.keys),
+        f.keys.join("package.key")
+    );
+    assert_eq!(
+        catalog_hosted::PackageSigner::RootKey.key_file(&f.keys),
+        f.keys.join("root.key")
+    );
+    f.package("libgreet", "1.0.0", &[], Some(&f.keys.join("package.key")));
+    let p = publish(&f.opts()).unwrap();
+    assert_eq!(p.added, ["packages/libgreet-1.0.0.swpkg"]);
+    // A key directory from before package keys were separate gets one, never a second.
+    let old = f.work.join("oldkeys");
+    catalog_hosted::generate_keys(&old).unwrap();
+    fs::remove_file(old.join("package.key")).unwrap();
+    fs::remove_file(old.join("package.pub")).unwrap();
+    catalog_hosted::generate_package_key(&old).unwrap();
+    assert!(catalog_hosted::generate_package_key(&old).is_err());
 }

@@ -85,7 +85,7 @@ pub fn all() -> Result<PathBuf> {
     println!("== building build/base.img ({n} programs) ==");
     let img = base_image_path();
     // The package client's trust anchor: the seed repository's root key, pinned read-only.
-    let keys = swiftos_tests::repo_fixture::seed_keys_dir()?;
+    let keys = crate::seed::keys_dir()?;
     let opts = swiftos_image::BuildOptions {
         base: Some(root.join("os/base")),
         bins: vec![bin_dir],

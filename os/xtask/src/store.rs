@@ -50,7 +50,7 @@ pub fn create_blank(out: &Path, size: &str) -> Result<()> {
 /// seed repository at `http://repo.swiftos.test:{guest_repo_port}/`.
 pub fn preseed(out: &Path, packages: &[String], size: &str, guest_repo_port: u16) -> Result<()> {
     let web_root = seed::publish()?;
-    let keys = swiftos_tests::repo_fixture::seed_keys_dir()?;
+    let keys = seed::keys_dir()?;
     let root_pub = keys.join("root.pub");
     let scratch = repo_root().join("build/store-root");
     if scratch.exists() {
