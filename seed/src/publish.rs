@@ -10,11 +10,10 @@ use crate::config::SeedConfig;
 use crate::error::SeedError;
 use crate::keys::keys_dir;
 
-/// The key that signs the seed's packages. The guest `pkg` trusts the image's pinned root key
-/// for packages and other keys only through `pkg repo set --package-key` (see
-/// docs/REPOSITORY_SECURITY.md §3), which the base image and the QEMU tests do not pass yet, so
-/// the seed still opts in to root-key signing, by name.
-pub const SEED_PACKAGE_SIGNER: PackageSigner = PackageSigner::RootKey;
+/// The key that signs the seed's packages: the package key, never the root key (which stays
+/// offline). Clients learn it from the signed targets metadata the publisher writes
+/// (`swiftos-repo.json`'s `package_keys`, see docs/REPOSITORY_SECURITY.md).
+pub const SEED_PACKAGE_SIGNER: PackageSigner = PackageSigner::PackageKey;
 
 /// Where the published seed web root is written.
 pub fn web_root(repo_root: &Path) -> PathBuf {
@@ -66,7 +65,7 @@ fn package_ports(
     let env = PortEnv::new(repo_root)?;
     let key_path = SEED_PACKAGE_SIGNER.key_file(keys);
     if SEED_PACKAGE_SIGNER == PackageSigner::RootKey {
-        eprintln!("{ROOT_KEY_SIGNING_WARNING} (the seed: the base image pins only the root key)");
+        eprintln!("{ROOT_KEY_SIGNING_WARNING}");
     }
     let key = swpkg_keys::read_secret_key(&key_path).map_err(|source| SeedError::Key {
         path: key_path.clone(),

@@ -571,37 +571,39 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
     let _ = g.wait_exit(Duration::from_secs(60));
 }
 
-/// The package key: a package signed by the repository's package key (not its root key) is
-/// refused, with the key named, until `pkg repo set --package-key` lists that key; then it
-/// installs.
+/// Package keys: a package signed by the repository's package key (not its root key) installs
+/// because the signed targets metadata lists that key; a package signed by a key nobody listed
+/// is refused, with the key named and nothing changed, until `pkg repo set --package-key` trusts
+/// it locally.
 #[test]
-fn a_package_key_is_trusted_only_once_listed() {
+fn package_keys_come_from_signed_metadata_or_a_local_choice() {
     let work = work_dir("pkg-guest-package-key").unwrap();
     let keys = seed_keys_dir().unwrap();
+    let (stranger, stranger_pub, _) =
+        swpkg_keys::keygen(&work.join("stranger"), "stranger").expect("a key nobody lists");
     let mut repo = TestRepo::seed_signed(&work.join("repo")).unwrap();
+    let data = |n: &str| [PkgFile::data(&format!("share/{n}/message"), "signed\n")];
+    let pkgs = work.join("packages");
     let keyed = build_package_signed(
-        &work.join("packages"),
+        &pkgs,
         &keys.join("package.key"),
         "keyed",
         "1.0.0",
         &[],
-        &[PkgFile::data(
-            "share/keyed/message",
-            "signed by the package key\n",
-        )],
-    )
-    .unwrap();
-    repo.add(&keyed).unwrap();
+        &data("keyed"),
+    );
+    let odd = build_package_signed(&pkgs, &stranger, "odd", "1.0.0", &[], &data("odd"));
+    repo.add(&keyed.unwrap()).unwrap();
+    repo.add(&odd.unwrap()).unwrap();
     repo.publish().unwrap();
-    for k in ["root.pub", "package.pub"] {
-        std::fs::copy(keys.join(k), repo.dir.join(k)).unwrap();
-    }
+    std::fs::copy(keys.join("root.pub"), repo.dir.join("root.pub")).unwrap();
+    std::fs::copy(&stranger_pub, repo.dir.join("stranger.pub")).unwrap();
     let srv = Server::start(&repo.dir);
     let url = format!("http://10.0.2.2:{}/", srv.port);
     let mut g = Guest::boot("pkg-guest-package-key", &machine(None)).expect("boot");
     g.login("root", "root").expect("login");
     let r = "pkg --root /tmp/r";
-    for f in ["root.pub", "package.pub"] {
+    for f in ["root.pub", "stranger.pub"] {
         ok(
             &mut g,
             &format!("tcpget -o /tmp/{f} 10.0.2.2:{} /{f}", srv.port),
@@ -612,31 +614,29 @@ fn a_package_key_is_trusted_only_once_listed() {
         &format!("{r} repo set {url} --root-key /tmp/root.pub"),
     );
     ok(&mut g, &format!("{r} update"));
-    let out = fails(&mut g, &format!("{r} install keyed"));
+    let out = ok(&mut g, &format!("{r} install keyed"));
+    has(&out, &["+ keyed 1.0.0"], "the listed package key");
+    let out = fails(&mut g, &format!("{r} install odd"));
     has(
         &out,
         &[
-            "keyed-1.0.0.swpkg: manifest signature does not verify with key",
+            "odd-1.0.0.swpkg: manifest signature does not verify with key",
             "nothing was changed",
         ],
-        "an unlisted package key",
+        "a key nobody listed",
     );
-    let out = ok(
-        &mut g,
-        &format!("{r} repo set {url} --root-key /tmp/root.pub --package-key /tmp/package.pub"),
-    );
+    let out = ok(&mut g, &format!("{r} list"));
     has(
         &out,
-        &["repository set to"],
-        "repo set with the package key",
+        &["keyed 1.0.0"],
+        "the refusal kept the installed package",
     );
+    let set =
+        format!("{r} repo set {url} --root-key /tmp/root.pub --package-key /tmp/stranger.pub");
+    ok(&mut g, &set);
     ok(&mut g, &format!("{r} update"));
-    let out = ok(&mut g, &format!("{r} install keyed"));
-    has(
-        &out,
-        &["+ keyed 1.0.0"],
-        "install with the package key listed",
-    );
+    let out = ok(&mut g, &format!("{r} install odd"));
+    has(&out, &["+ odd 1.0.0"], "a key trusted by a local choice");
     g.send_line("poweroff").unwrap();
     let _ = g.wait_exit(Duration::from_secs(60));
 }

@@ -163,6 +163,7 @@ fn metadata(catalog: &Catalog) {
         format: 1,
         arch: compat.arch.clone(),
         abi: compat.abi,
+        package_keys: Vec::new(),
     };
     targets.insert(
         REPO_TARGET.to_string(),

@@ -9,8 +9,13 @@
 //!   "custom": {"swiftos_package": {"name": "lua", "version": "5.4.4", "deps": {"libc": "^1"},
 //!              "description": "…", "size": 4096, "arch": "aarch64", "abi": 1}}}
 //! "swiftos-repo.json": { "length": …, "hashes": …,
-//!   "custom": {"swiftos_repo": {"format": 1, "arch": "aarch64", "abi": 1}}}
+//!   "custom": {"swiftos_repo": {"format": 1, "arch": "aarch64", "abi": 1,
+//!                               "package_keys": ["<64 hex digits>"]}}}
 //! ```
+//!
+//! `package_keys` (optional) lists the ed25519 keys that sign this repository's packages besides
+//! the root key a client pins: signed by the targets role, they reach clients with every
+//! `pkg update` and change with a new targets version, so the root key can stay offline.
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -62,6 +67,17 @@ pub struct RepoMeta {
     pub arch: String,
     /// ABI version served.
     pub abi: u32,
+    /// Keys trusted to sign this repository's packages (ed25519, 64 lowercase hex digits each),
+    /// besides the pinned root key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_keys: Vec<String>,
+}
+
+/// Whether `k` is an ed25519 public key written as 64 lowercase hex digits.
+pub fn valid_package_key(k: &str) -> bool {
+    k.len() == 64
+        && k.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// What this system can run.
@@ -193,6 +209,7 @@ pub struct Index {
     packages: BTreeMap<String, Vec<Package>>,
     refused: Vec<Refused>,
     compat: Compat,
+    package_keys: Vec<String>,
 }
 
 impl Index {
@@ -213,6 +230,13 @@ impl Index {
             serde_json::from_value(repo_value.clone()).map_err(|e| IndexError::BadRepoMeta {
                 detail: e.to_string(),
             })?;
+        if let Some(k) = repo.package_keys.iter().find(|k| !valid_package_key(k)) {
+            return Err(IndexError::BadRepoMeta {
+                detail: alloc::format!(
+                    "package key {k:?} is not an ed25519 key in 64 lowercase hex digits"
+                ),
+            });
+        }
         if repo.format != INDEX_FORMAT || repo.arch != compat.arch || repo.abi != compat.abi {
             return Err(IndexError::IncompatibleCatalog {
                 found_arch: repo.arch,
@@ -279,7 +303,13 @@ impl Index {
             packages,
             refused,
             compat: compat.clone(),
+            package_keys: repo.package_keys,
         })
+    }
+
+    /// The package signing keys the signed metadata lists (64 hex digits each; checked).
+    pub fn package_keys(&self) -> &[String] {
+        &self.package_keys
     }
 
     /// All installable packages by name, newest version first.

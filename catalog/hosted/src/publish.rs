@@ -298,6 +298,26 @@ fn publish_locked(
         repo
     };
 
+    // The pinned key is the first root's: clients start their chain at 1.root.json.
+    let pin_path = out.join(REPO_ROOT_PUB);
+    let pinned = if pin_path.exists() {
+        swpkg_keys::read_public_key(&pin_path).map_err(|e| HostedError::Output {
+            path: out.clone(),
+            reason: format!("{REPO_ROOT_PUB} is unreadable: {e}"),
+        })?
+    } else {
+        keys.root_verifying_key()?
+    };
+    // The package keys besides the pinned root key, listed in the signed targets metadata
+    // (clients learn them with `pkg update`) and in hosted-repo.json (for people).
+    let package_keys: Vec<String> = keys
+        .package_keys
+        .iter()
+        .filter(|k| **k != pinned)
+        .map(|k| hex::encode(k.as_bytes()))
+        .collect();
+    repo.set_package_keys(&package_keys)?;
+
     let targets_dir = out.join(TARGETS_DIR);
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
@@ -353,16 +373,6 @@ fn publish_locked(
             manifest: inspected.manifest,
         });
     }
-    // The pinned key is the first root's: clients start their chain at 1.root.json.
-    let pin_path = out.join(REPO_ROOT_PUB);
-    let pinned = if pin_path.exists() {
-        swpkg_keys::read_public_key(&pin_path).map_err(|e| HostedError::Output {
-            path: out.clone(),
-            reason: format!("{REPO_ROOT_PUB} is unreadable: {e}"),
-        })?
-    } else {
-        keys.root_verifying_key()?
-    };
     let hosted = HostedRepo {
         format: HOSTED_FORMAT,
         name: opts.name.clone(),
@@ -373,12 +383,7 @@ fn publish_locked(
         consistent_snapshot: true,
         root_key: REPO_ROOT_PUB.into(),
         root_keyid: catalog_core::Key::ed25519(pinned.as_bytes()).keyid(),
-        package_keys: keys
-            .package_keys
-            .iter()
-            .filter(|k| **k != pinned)
-            .map(|k| hex::encode(k.as_bytes()))
-            .collect(),
+        package_keys,
         compatibility: Compatibility {
             arch: opts.compat.arch.clone(),
             abi: opts.compat.abi,

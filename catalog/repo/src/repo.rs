@@ -110,10 +110,48 @@ impl Repository {
             format: INDEX_FORMAT,
             arch: compat.arch.clone(),
             abi: compat.abi,
+            package_keys: Vec::new(),
         };
-        let body = serde_json::to_vec_pretty(&contract)?;
-        repo.add_target(REPO_TARGET, &body, Some(json!({ REPO_KEY: contract })))?;
+        repo.set_contract(&contract)?;
         Ok(repo)
+    }
+
+    fn set_contract(&mut self, contract: &RepoMeta) -> Result<(), RepoError> {
+        let body = serde_json::to_vec_pretty(contract)?;
+        self.add_target(REPO_TARGET, &body, Some(json!({ REPO_KEY: contract })))
+    }
+
+    /// The repository's contract (`swiftos-repo.json`'s custom metadata), if it has one.
+    pub fn contract(&self) -> Option<RepoMeta> {
+        self.targets
+            .targets
+            .get(REPO_TARGET)
+            .and_then(|t| t.custom.as_ref())
+            .and_then(|c| c.get(REPO_KEY))
+            .and_then(|v| serde_json::from_value::<RepoMeta>(v.clone()).ok())
+    }
+
+    /// List `keys` (ed25519, 64 lowercase hex digits each) as the keys that sign this
+    /// repository's packages, in the signed targets metadata (see `catalog_core::index`).
+    /// Returns whether the list changed; the change is signed at the next [`Repository::publish`].
+    pub fn set_package_keys(&mut self, keys: &[String]) -> Result<bool, RepoError> {
+        if let Some(k) = keys
+            .iter()
+            .find(|k| !catalog_core::index::valid_package_key(k))
+        {
+            return Err(RepoError::Invalid(format!(
+                "package key {k:?} is not an ed25519 key in 64 lowercase hex digits"
+            )));
+        }
+        let mut contract = self.contract().ok_or_else(|| {
+            RepoError::Invalid(format!("the repository has no {REPO_TARGET} contract"))
+        })?;
+        if contract.package_keys == keys {
+            return Ok(false);
+        }
+        contract.package_keys = keys.to_vec();
+        self.set_contract(&contract)?;
+        Ok(true)
     }
 
     /// Open an existing repository directory.
@@ -245,14 +283,7 @@ impl Repository {
             }
             semver::VersionReq::parse(r).map_err(|e| bad(format!("requirement {d} {r:?}: {e}")))?;
         }
-        if let Some(contract) = self
-            .targets
-            .targets
-            .get(REPO_TARGET)
-            .and_then(|t| t.custom.as_ref())
-            .and_then(|c| c.get(REPO_KEY))
-            .and_then(|v| serde_json::from_value::<RepoMeta>(v.clone()).ok())
-        {
+        if let Some(contract) = self.contract() {
             if contract.arch != meta.arch || contract.abi != meta.abi {
                 return Err(bad(format!(
                     "built for {} ABI {}, but this repository serves {} ABI {}",

@@ -316,3 +316,65 @@ fn bad_package_metadata_is_refused_by_the_index() {
         );
     }
 }
+
+/// Package keys listed in the signed targets metadata reach the index; a malformed one makes
+/// the index refuse the repository, and the writer refuses to list one.
+#[test]
+fn package_keys_are_listed_in_signed_targets_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = Keys {
+        root: KeyPair::from_seed([1; 32]),
+        ts: KeyPair::from_seed([2; 32]),
+        snap: KeyPair::from_seed([3; 32]),
+        tgt: KeyPair::from_seed([4; 32]),
+    };
+    let signers = Signers {
+        targets: &[&k.tgt],
+        snapshot: &[&k.snap],
+        timestamp: &[&k.ts],
+    };
+    let (d, c) = (dir.path(), Compat::swiftos());
+    let mut repo = Repository::create(
+        d,
+        &spec(&k),
+        &[&k.root],
+        false,
+        Expiry::default(),
+        &c,
+        now(),
+    )
+    .unwrap();
+    let index = |r: &Repository| Index::from_targets(r.targets(), &Compat::swiftos());
+    assert!(
+        index(&repo).unwrap().package_keys().is_empty(),
+        "none listed"
+    );
+    let key = "ab".repeat(32);
+    assert!(repo.set_package_keys(std::slice::from_ref(&key)).unwrap());
+    assert!(
+        !repo.set_package_keys(std::slice::from_ref(&key)).unwrap(),
+        "unchanged"
+    );
+    repo.publish(&signers, now()).unwrap();
+    let reopened = Repository::open(d, Expiry::default()).unwrap();
+    assert_eq!(index(&reopened).unwrap().package_keys(), [key.clone()]);
+
+    let e = repo.set_package_keys(&["AB".repeat(32)]).unwrap_err();
+    assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
+    // A repository whose signed list holds garbage is refused as a whole.
+    let mut t = repo.targets().clone();
+    let custom = t
+        .targets
+        .get_mut("swiftos-repo.json")
+        .unwrap()
+        .custom
+        .as_mut()
+        .unwrap();
+    custom["swiftos_repo"]["package_keys"] = serde_json::json!(["not-a-key"]);
+    let e = Index::from_targets(&t, &Compat::swiftos()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("package key \"not-a-key\" is not an ed25519 key"),
+        "{e}"
+    );
+}

@@ -909,8 +909,8 @@ impl<P: Platform> Pkg<P> {
         reason: &str,
     ) -> Result<Option<Generation>> {
         let config = repo::load_config(&mut self.p)?;
-        let keys = config.keys()?;
         let (targets, index) = repo::cached_index(&mut self.p)?;
+        let keys = config.keys_with(&index)?;
         for (name, _) in &requests {
             index
                 .versions(name)

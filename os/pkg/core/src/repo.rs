@@ -35,6 +35,12 @@ pub struct RepoConfig {
     pub package_keys: Vec<String>,
 }
 
+fn parse_key(hex: &str, source: &str) -> Result<VerifyingKey> {
+    let text = format!("{}{hex}", swpkg_core::key::PUBLIC_KEY_PREFIX);
+    swpkg_core::parse_public_key(&text)
+        .map_err(|e| Error::Usage(format!("{source}: package key {hex}: {e}")))
+}
+
 impl RepoConfig {
     /// Metadata base URL.
     pub fn metadata_base(&self) -> String {
@@ -50,13 +56,21 @@ impl RepoConfig {
     pub fn keys(&self) -> Result<Vec<VerifyingKey>> {
         self.package_keys
             .iter()
-            .map(|k| {
-                let text = format!("{}{k}", swpkg_core::key::PUBLIC_KEY_PREFIX);
-                swpkg_core::parse_public_key(&text).map_err(|e| {
-                    Error::Usage(format!("{}: package key {k}: {e}", layout::REPO_CONFIG))
-                })
-            })
+            .map(|k| parse_key(k, layout::REPO_CONFIG))
             .collect()
+    }
+
+    /// The keys trusted to sign packages: those `pkg repo set` recorded (the pinned root key,
+    /// `--package-key`) and those the verified targets metadata lists (`index`), once each.
+    pub fn keys_with(&self, index: &Index) -> Result<Vec<VerifyingKey>> {
+        let mut keys = self.keys()?;
+        for k in index.package_keys() {
+            let k = parse_key(k, "the signed targets metadata")?;
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        Ok(keys)
     }
 }
 
