@@ -357,7 +357,7 @@ fn package_keys_are_listed_in_signed_targets_metadata() {
     );
     repo.publish(&signers, now()).unwrap();
     let reopened = Repository::open(d, Expiry::default()).unwrap();
-    assert_eq!(index(&reopened).unwrap().package_keys(), [key.clone()]);
+    assert_eq!(index(&reopened).unwrap().package_keys(), [key]);
 
     let e = repo.set_package_keys(&["AB".repeat(32)]).unwrap_err();
     assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
