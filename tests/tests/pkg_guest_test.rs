@@ -16,11 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use catalog_core::Compat;
+use catalog_repo::Expiry;
 use swiftos_tests::net::start_dns;
 use swiftos_tests::python_tuf::{self, PeerRepo};
 use swiftos_tests::repo_fixture::{
-    build_package, build_package_signed, noise, seed_keys_dir, work_dir, PkgFile, RepoServer,
-    TestRepo,
+    build_package, build_package_signed, copy_tree, noise, now, seed_keys_dir, work_dir, PkgFile,
+    RepoServer, TestRepo,
 };
 use swiftos_tests::{Guest, QemuConfig};
 
@@ -572,38 +574,45 @@ fn http_chunked_ranges_resume_zstd_and_lock() {
 }
 
 /// Package keys: a package signed by the repository's package key (not its root key) installs
-/// because the signed targets metadata lists that key; a package signed by a key nobody listed
-/// is refused, with the key named and nothing changed, until `pkg repo set --package-key` trusts
-/// it locally.
+/// because the signed targets metadata lists that key. A key the publisher retires (a new
+/// targets version without it, no root key involved) is no longer trusted: its package is
+/// refused, with the key named and nothing changed, until `pkg repo set --package-key` trusts
+/// it as a local choice.
 #[test]
 fn package_keys_come_from_signed_metadata_or_a_local_choice() {
     let work = work_dir("pkg-guest-package-key").unwrap();
-    let keys = seed_keys_dir().unwrap();
-    let (stranger, stranger_pub, _) =
-        swpkg_keys::keygen(&work.join("stranger"), "stranger").expect("a key nobody lists");
-    let mut repo = TestRepo::seed_signed(&work.join("repo")).unwrap();
+    let keys = work.join("keys");
+    copy_tree(&seed_keys_dir().unwrap(), &keys).unwrap();
+    let (retired, retired_pub, _) = swpkg_keys::keygen(&keys, "package-retired").unwrap();
+    let mut repo = TestRepo::create(
+        &work.join("repo"),
+        &keys,
+        &Compat::swiftos(),
+        Expiry::default(),
+        now(),
+    )
+    .unwrap();
     let data = |n: &str| [PkgFile::data(&format!("share/{n}/message"), "signed\n")];
     let pkgs = work.join("packages");
-    let keyed = build_package_signed(
-        &pkgs,
-        &keys.join("package.key"),
-        "keyed",
-        "1.0.0",
-        &[],
-        &data("keyed"),
-    );
-    let odd = build_package_signed(&pkgs, &stranger, "odd", "1.0.0", &[], &data("odd"));
+    let package_key = keys.join("package.key");
+    let keyed = build_package_signed(&pkgs, &package_key, "keyed", "1.0.0", &[], &data("keyed"));
+    let odd = build_package_signed(&pkgs, &retired, "odd", "1.0.0", &[], &data("odd"));
     repo.add(&keyed.unwrap()).unwrap();
     repo.add(&odd.unwrap()).unwrap();
     repo.publish().unwrap();
+    // Retire the key: the next targets version lists only package.pub.
+    let kept = work.join("retired.pub");
+    std::fs::rename(&retired_pub, &kept).unwrap();
+    std::fs::remove_file(&retired).unwrap();
+    repo.publish().unwrap();
     std::fs::copy(keys.join("root.pub"), repo.dir.join("root.pub")).unwrap();
-    std::fs::copy(&stranger_pub, repo.dir.join("stranger.pub")).unwrap();
+    std::fs::copy(&kept, repo.dir.join("retired.pub")).unwrap();
     let srv = Server::start(&repo.dir);
     let url = format!("http://10.0.2.2:{}/", srv.port);
     let mut g = Guest::boot("pkg-guest-package-key", &machine(None)).expect("boot");
     g.login("root", "root").expect("login");
     let r = "pkg --root /tmp/r";
-    for f in ["root.pub", "stranger.pub"] {
+    for f in ["root.pub", "retired.pub"] {
         ok(
             &mut g,
             &format!("tcpget -o /tmp/{f} 10.0.2.2:{} /{f}", srv.port),
@@ -623,7 +632,7 @@ fn package_keys_come_from_signed_metadata_or_a_local_choice() {
             "odd-1.0.0.swpkg: manifest signature does not verify with key",
             "nothing was changed",
         ],
-        "a key nobody listed",
+        "a retired key",
     );
     let out = ok(&mut g, &format!("{r} list"));
     has(
@@ -631,8 +640,7 @@ fn package_keys_come_from_signed_metadata_or_a_local_choice() {
         &["keyed 1.0.0"],
         "the refusal kept the installed package",
     );
-    let set =
-        format!("{r} repo set {url} --root-key /tmp/root.pub --package-key /tmp/stranger.pub");
+    let set = format!("{r} repo set {url} --root-key /tmp/root.pub --package-key /tmp/retired.pub");
     ok(&mut g, &set);
     ok(&mut g, &format!("{r} update"));
     let out = ok(&mut g, &format!("{r} install odd"));
