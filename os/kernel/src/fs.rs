@@ -5,7 +5,7 @@
 //! All access decisions happen inside the VFS via `swiftos_authority`; the console device is
 //! served by the kernel itself (see `syscall`).
 
-use crate::blk::Disk;
+use crate::drivers::blk::Disk;
 use crate::file::FileObj;
 use crate::time;
 use alloc::string::String;

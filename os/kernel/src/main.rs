@@ -23,25 +23,21 @@ extern crate alloc;
 
 #[cfg(target_os = "none")]
 #[macro_use]
-mod uart;
+mod drivers;
 #[cfg(target_os = "none")]
 mod arch;
-#[cfg(target_os = "none")]
-mod blk;
-#[cfg(target_os = "none")]
-mod dt;
 #[cfg(target_os = "none")]
 mod file;
 #[cfg(target_os = "none")]
 mod fs;
-#[cfg(target_os = "none")]
-mod gic;
 #[cfg(target_os = "none")]
 mod loader;
 #[cfg(target_os = "none")]
 mod mm;
 #[cfg(target_os = "none")]
 mod net;
+#[cfg(target_os = "none")]
+mod platform;
 #[cfg(target_os = "none")]
 mod proc;
 #[cfg(target_os = "none")]
@@ -74,11 +70,12 @@ pub extern "C" fn kernel_main() -> ! {
     use alloc::string::String;
     use alloc::vec;
     use core::sync::atomic::Ordering;
+    use drivers::{blk, gic, uart};
 
     // Early console at the QEMU virt PL011 (confirmed from the device tree below).
-    uart::init(arch::phys_to_virt(0x0900_0000));
+    uart::init(arch::phys_to_virt(platform::EARLY_UART_PHYS));
     kprintln!("SwiftOS kernel booting");
-    let plat = match dt::Platform::parse(arch::phys_to_virt(0x4000_0000)) {
+    let plat = match platform::Platform::parse(arch::phys_to_virt(platform::DTB_PHYS)) {
         Ok(p) => p,
         Err(e) => {
             kprintln!("kernel: cannot read the device tree: {e}");

@@ -4,9 +4,10 @@
 //! read with `EINTR`).
 
 use crate::arch::{self, vectors::TrapFrame};
+use crate::drivers::uart;
 use crate::file::{self, Fd, FileObj};
+use crate::time;
 use crate::vm::AddrSpace;
-use crate::{time, uart};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;

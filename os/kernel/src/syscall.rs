@@ -6,11 +6,12 @@
 //! process is woken.
 
 use crate::arch::{self, vectors::TrapFrame};
+use crate::drivers::uart;
 use crate::file::{self, Fd, FileObj, PipeIo};
 use crate::fs::{self, FsCtx};
 use crate::loader;
 use crate::proc::{self, Kernel, PState, Process, WaitOn};
-use crate::{mm, time, uart};
+use crate::{mm, time};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;

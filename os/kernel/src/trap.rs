@@ -2,15 +2,16 @@
 
 use crate::arch::vectors::{TrapFrame, KIND_EL0_IRQ, KIND_EL0_SYNC, KIND_EL1_IRQ};
 use crate::arch::{self};
+use crate::drivers::{gic, uart};
 use crate::proc;
-use crate::{gic, syscall, time, uart};
+use crate::{syscall, time};
 use core::sync::atomic::{AtomicU32, Ordering};
 use swiftos_abi::fcntl::{wait_status_signaled, SIGILL, SIGSEGV};
 use swiftos_kcore::esr;
 
 /// GIC interrupt ids, set at boot from the device tree.
-pub static TIMER_IRQ: AtomicU32 = AtomicU32::new(27);
-pub static UART_IRQ: AtomicU32 = AtomicU32::new(33);
+pub static TIMER_IRQ: AtomicU32 = AtomicU32::new(crate::platform::DEFAULT_TIMER_IRQ);
+pub static UART_IRQ: AtomicU32 = AtomicU32::new(crate::platform::DEFAULT_UART_IRQ);
 
 /// Called by the vector code with the saved frame on the kernel stack.
 #[no_mangle]

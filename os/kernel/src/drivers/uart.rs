@@ -101,7 +101,7 @@ impl fmt::Write for Writer {
 macro_rules! kprint {
     ($($arg:tt)*) => {{
         use core::fmt::Write as _;
-        let _ = write!($crate::uart::Writer, $($arg)*);
+        let _ = write!($crate::drivers::uart::Writer, $($arg)*);
     }};
 }
 
@@ -110,6 +110,6 @@ macro_rules! kprint {
 macro_rules! kprintln {
     ($($arg:tt)*) => {{
         use core::fmt::Write as _;
-        let _ = writeln!($crate::uart::Writer, $($arg)*);
+        let _ = writeln!($crate::drivers::uart::Writer, $($arg)*);
     }};
 }

@@ -113,7 +113,7 @@ impl Platform {
         // big-endian u64 base address.
         let mut uart = None;
         let mut gic = None;
-        let mut timer_irq = 27;
+        let mut timer_irq = super::DEFAULT_TIMER_IRQ;
         let mut rtc_base = None;
         let mut virtio = [(0u64, 0u32); MAX_VIRTIO];
         let mut virtio_count = 0;
@@ -146,7 +146,7 @@ impl Platform {
         }
         let (uart_base, uart_irq) = uart.ok_or(DtError::Missing("PL011 UART"))?;
         let uart_base = uart_base.ok_or(DtError::Missing("PL011 reg"))?;
-        let uart_irq = uart_irq.unwrap_or(33);
+        let uart_irq = uart_irq.unwrap_or(super::DEFAULT_UART_IRQ);
         let (gicd, gicc) = gic.ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
         let gicd_base = gicd.ok_or(DtError::Missing("GICD"))?;
         let gicc_base = gicc.ok_or(DtError::Missing("GICC"))?;

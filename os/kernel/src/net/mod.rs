@@ -7,18 +7,19 @@
 //! keep their deadline per process in [`WAITS`]; the timer interrupt wakes I/O waiters once a
 //! deadline passes, and the re-issued call reports the timeout.
 
-use crate::blk::KernelHal;
+mod device;
+
+use crate::drivers::{self, gic};
 use crate::file::{self, Fd, FileObj, FileRef, PIPE_CAP};
 use crate::proc::{Kernel, Process, WaitOn};
 use crate::syscall::Sys;
-use crate::{arch, gic, time};
+use crate::{arch, time};
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use smoltcp::phy::{self, DeviceCapabilities, Medium};
+use device::{Counters, NetDev};
 use spin::Mutex;
 use swiftos_abi::fcntl::{O_NONBLOCK, O_RDWR};
 use swiftos_abi::net::*;
@@ -26,9 +27,6 @@ use swiftos_abi::{nr, Errno, Rights, Timespec};
 use swiftos_authority as auth;
 use swiftos_net::stack::{Addr, SockOpts};
 use swiftos_net::{NetConfig, SockKind, SocketId, Stack};
-use virtio_drivers::device::net::VirtIONet;
-use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
-use virtio_drivers::transport::{DeviceType, Transport};
 
 // SAFETY: plain `#[repr(C)]` ABI structs made only of integers (and integer arrays), valid for
 // every bit pattern.
@@ -42,94 +40,10 @@ unsafe impl crate::vm::Pod for NetInfo {}
 // SAFETY: as above.
 unsafe impl crate::vm::Pod for SockInfo {}
 
-const QUEUE: usize = 64;
-const BUF_LEN: usize = 2048;
 /// How long a blocking `connect` waits for the handshake unless `SO_SNDTIMEO` says otherwise.
 pub const CONNECT_TIMEOUT_MS: u64 = 10_000;
 /// Largest transfer per `send`/`recv` call.
 const IO_CHUNK: usize = 64 * 1024;
-
-type Nic = VirtIONet<KernelHal, MmioTransport<'static>, QUEUE>;
-
-#[derive(Default, Clone, Copy)]
-struct Counters {
-    rx_packets: u64,
-    tx_packets: u64,
-    rx_bytes: u64,
-    tx_bytes: u64,
-}
-
-/// The virtio-net device as a smoltcp [`phy::Device`].
-struct NetDev {
-    nic: Nic,
-    counters: Counters,
-}
-
-struct RxTok(Vec<u8>);
-struct TxTok<'a> {
-    nic: &'a mut Nic,
-    counters: &'a mut Counters,
-}
-
-impl phy::RxToken for RxTok {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for TxTok<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut tx = self.nic.new_tx_buffer(len);
-        let r = f(tx.packet_mut());
-        if self.nic.send(tx).is_ok() {
-            self.counters.tx_packets += 1;
-            self.counters.tx_bytes += len as u64;
-        }
-        r
-    }
-}
-
-impl phy::Device for NetDev {
-    type RxToken<'a> = RxTok;
-    type TxToken<'a> = TxTok<'a>;
-
-    fn receive(
-        &mut self,
-        _t: smoltcp::time::Instant,
-    ) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
-        let buf = self.nic.receive().ok()?;
-        // Copy the frame out so the descriptor goes straight back to the device.
-        let frame = buf.packet().to_vec();
-        let _ = self.nic.recycle_rx_buffer(buf);
-        self.counters.rx_packets += 1;
-        self.counters.rx_bytes += frame.len() as u64;
-        Some((
-            RxTok(frame),
-            TxTok {
-                nic: &mut self.nic,
-                counters: &mut self.counters,
-            },
-        ))
-    }
-
-    fn transmit(&mut self, _t: smoltcp::time::Instant) -> Option<Self::TxToken<'_>> {
-        if !self.nic.can_send() {
-            return None;
-        }
-        Some(TxTok {
-            nic: &mut self.nic,
-            counters: &mut self.counters,
-        })
-    }
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = DeviceCapabilities::default();
-        c.medium = Medium::Ethernet;
-        c.max_transmission_unit = 1514;
-        c.max_burst_size = Some(QUEUE / 2);
-        c
-    }
-}
 
 struct Net {
     stack: Stack,
@@ -154,92 +68,54 @@ fn now_ms() -> u64 {
 /// default QEMU user-network configuration overridden by the command line (`ip=A/LEN`,
 /// `gw=A|none`). Returns a line for the boot log.
 pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option<String> {
-    for &(base, irq) in slots {
-        let va = arch::phys_to_virt(base);
-        // Look at the device id (offset 8) before building a transport: dropping an
-        // `MmioTransport` resets its device, which would kill the already-running disk.
-        // SAFETY: `base` is a virtio-mmio slot from the device tree, mapped through the
-        // linear map; offsets 0 and 8 are the read-only magic and device-id registers.
-        let (magic, device_id) = unsafe {
-            (
-                core::ptr::read_volatile(va as *const u32),
-                core::ptr::read_volatile((va + 8) as *const u32),
-            )
-        };
-        if magic != 0x7472_6976 || device_id != 1 {
-            continue;
-        }
-        let Some(header) = NonNull::new(va as *mut VirtIOHeader) else {
-            continue;
-        };
-        // SAFETY: `base` is a virtio-mmio slot from the device tree (0x200 bytes of device
-        // memory), mapped through the linear map for the kernel's lifetime.
-        let transport = match unsafe { MmioTransport::new(header, 0x200) } {
-            Ok(t) => t,
-            Err(_) => continue,
-        };
-        if transport.device_type() != DeviceType::Network {
-            continue;
-        }
-        let mut nic = match Nic::new(transport, BUF_LEN) {
-            Ok(n) => n,
-            Err(e) => {
-                kprintln!("kernel: virtio-net at {base:#x} failed: {e:?}");
-                continue;
-            }
-        };
-        nic.enable_interrupts();
-        let mut config = NetConfig::qemu_user(nic.mac_address());
-        let mut spec = String::new();
-        if let Some(ip) = ip {
-            spec.push_str("addr=");
-            spec.push_str(ip);
-            spec.push(',');
-        }
-        if let Some(gw) = gw {
-            spec.push_str("gw=");
-            spec.push_str(gw);
-        }
-        if let Err(e) = config.apply(&spec) {
-            kprintln!("kernel: ignoring the network settings {spec:?}: {e}");
-        }
-        let mut dev = NetDev {
-            nic,
-            counters: Counters::default(),
-        };
-        let mut stack = Stack::new(config, &mut dev, now_ms(), arch::counter());
-        // Socket buffers may use at most a quarter of the kernel heap.
-        stack.set_socket_limit(
-            crate::mm::heap_size() as usize / 4 / (2 * swiftos_net::stack::TCP_BUF),
-        );
-        let c = *stack.config();
-        *NET.lock() = Some(Net {
-            stack,
-            dev,
-            up_since_ns: time::monotonic_ns(),
-        });
-        NET_IRQ.store(irq, Ordering::Relaxed);
-        gic::enable(irq);
-        let gw = c
-            .gateway
-            .map(|g| alloc::format!("{}.{}.{}.{}", g[0], g[1], g[2], g[3]))
-            .unwrap_or_else(|| String::from("none"));
-        return Some(alloc::format!(
-            "virtio-net {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} irq {irq}, {}.{}.{}.{}/{} via {gw}",
-            c.mac[0],
-            c.mac[1],
-            c.mac[2],
-            c.mac[3],
-            c.mac[4],
-            c.mac[5],
-            c.addr[0],
-            c.addr[1],
-            c.addr[2],
-            c.addr[3],
-            c.prefix_len
-        ));
+    let (nic, irq) = drivers::net::probe(slots)?;
+    let mut config = NetConfig::qemu_user(nic.mac_address());
+    let mut spec = String::new();
+    if let Some(ip) = ip {
+        spec.push_str("addr=");
+        spec.push_str(ip);
+        spec.push(',');
     }
-    None
+    if let Some(gw) = gw {
+        spec.push_str("gw=");
+        spec.push_str(gw);
+    }
+    if let Err(e) = config.apply(&spec) {
+        kprintln!("kernel: ignoring the network settings {spec:?}: {e}");
+    }
+    let mut dev = NetDev {
+        nic,
+        counters: Counters::default(),
+    };
+    let mut stack = Stack::new(config, &mut dev, now_ms(), arch::counter());
+    // Socket buffers may use at most a quarter of the kernel heap.
+    stack.set_socket_limit(crate::mm::heap_size() as usize / 4 / (2 * swiftos_net::stack::TCP_BUF));
+    let c = *stack.config();
+    *NET.lock() = Some(Net {
+        stack,
+        dev,
+        up_since_ns: time::monotonic_ns(),
+    });
+    NET_IRQ.store(irq, Ordering::Relaxed);
+    gic::enable(irq);
+    let gw = c
+        .gateway
+        .map(|g| alloc::format!("{}.{}.{}.{}", g[0], g[1], g[2], g[3]))
+        .unwrap_or_else(|| String::from("none"));
+    Some(alloc::format!(
+        "virtio-net {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} irq {irq}, {}.{}.{}.{}/{} via {gw}",
+        c.mac[0],
+        c.mac[1],
+        c.mac[2],
+        c.mac[3],
+        c.mac[4],
+        c.mac[5],
+        c.addr[0],
+        c.addr[1],
+        c.addr[2],
+        c.addr[3],
+        c.prefix_len
+    ))
 }
 
 /// Apply `/etc/net.conf` from the base image (`addr=A.B.C.D/LEN`, `gw=A.B.C.D|none`, `#`
