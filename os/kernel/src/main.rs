@@ -50,6 +50,8 @@ mod time;
 mod trap;
 #[cfg(target_os = "none")]
 mod vm;
+#[cfg(target_os = "none")]
+mod wakeup;
 
 #[cfg(not(target_os = "none"))]
 fn main() {
@@ -199,27 +201,7 @@ pub extern "C" fn kernel_main() -> ! {
     proc::with(|k| {
         let pid = k.alloc_pid();
         k.foreground = pid;
-        k.add(Box::new(proc::Process {
-            pid,
-            ppid: 0,
-            name: loader::program_name(&path),
-            state: proc::PState::Ready,
-            frame: Box::new(loaded.frame),
-            space: Some(loaded.space),
-            fds,
-            uid: 0,
-            gid: 0,
-            session: 0,
-            caps: swiftos_abi::Caps::ALL,
-            root: String::from("/"),
-            cwd: String::from("/"),
-            sigint_ignored: false,
-            console_intr: false,
-            sleep_deadline: None,
-            cpu_ns: 0,
-            exit_status: 0,
-            tpidr: 0,
-        }));
+        k.add(Box::new(proc::Process::first(pid, &path, loaded, fds)));
     });
     kprintln!(
         "kernel: starting {path} at {} ms",

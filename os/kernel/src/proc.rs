@@ -5,19 +5,22 @@
 
 use crate::arch::{self, vectors::TrapFrame};
 use crate::drivers::uart;
-use crate::file::{self, Fd, FileObj};
-use crate::time;
+use crate::file::{Fd, FileObj};
+use crate::loader::{self, Loaded};
+use crate::time::{self, deadlines};
 use crate::vm::AddrSpace;
+use crate::wakeup;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::Ordering;
 use spin::Mutex;
 use swiftos_abi::fcntl::{wait_status_signaled, SIGINT};
 use swiftos_abi::layout::MAX_FDS;
 use swiftos_abi::{encode_result, nr, Errno};
-use swiftos_abi::{Caps, PROC_BLOCKED, PROC_READY, PROC_RUNNING, PROC_ZOMBIE};
+use swiftos_abi::{
+    Caps, ProcInfo, PROC_BLOCKED, PROC_NAME_LEN, PROC_READY, PROC_RUNNING, PROC_ZOMBIE,
+};
 use swiftos_authority::Subject;
 use swiftos_kcore::ldisc::{InputEvent, LineDiscipline};
 use swiftos_kcore::sched::RunQueue;
@@ -72,6 +75,114 @@ pub struct Process {
 }
 
 impl Process {
+    /// The first process (`/bin/init` or the self-test) running `image` from `path`: uid 0,
+    /// every capability, unconfined, with the descriptors `fds`.
+    pub fn first(pid: u32, path: &str, image: Loaded, fds: Vec<Option<Fd>>) -> Process {
+        let root = String::from("/");
+        Process::new(
+            pid,
+            0,
+            path,
+            image,
+            fds,
+            Subject::new(0, 0, Caps::ALL),
+            0,
+            root.clone(),
+            root,
+        )
+    }
+
+    /// A child `parent` spawned running `image` from `path`: the parent's identity, session
+    /// and confinement with `caps` (already narrowed), working directory `cwd`, and the granted
+    /// descriptors `fds`.
+    pub fn spawned(
+        pid: u32,
+        parent: &Process,
+        path: &str,
+        image: Loaded,
+        fds: Vec<Option<Fd>>,
+        caps: Caps,
+        cwd: String,
+    ) -> Process {
+        let subject = Subject::new(parent.uid, parent.gid, caps);
+        let (ppid, session, root) = (parent.pid, parent.session, parent.root.clone());
+        Process::new(pid, ppid, path, image, fds, subject, session, root, cwd)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        pid: u32,
+        ppid: u32,
+        path: &str,
+        image: Loaded,
+        fds: Vec<Option<Fd>>,
+        subject: Subject,
+        session: u32,
+        root: String,
+        cwd: String,
+    ) -> Process {
+        Process {
+            pid,
+            ppid,
+            name: loader::program_name(path),
+            state: PState::Ready,
+            frame: Box::new(image.frame),
+            space: Some(image.space),
+            fds,
+            uid: subject.uid,
+            gid: subject.gid,
+            session,
+            caps: subject.caps,
+            root,
+            cwd,
+            sigint_ignored: false,
+            console_intr: false,
+            sleep_deadline: None,
+            cpu_ns: 0,
+            exit_status: 0,
+            tpidr: 0,
+        }
+    }
+
+    /// Replace the program (`exec`) with `image` from `path`: new address space (made current),
+    /// name and thread pointer; close-on-exec descriptors are closed. Returns the new frame.
+    pub fn exec(&mut self, path: &str, image: Loaded) -> TrapFrame {
+        self.space = Some(image.space);
+        arch::set_ttbr0(self.space.as_ref().map(|s| s.root).unwrap_or(0));
+        self.name = loader::program_name(path);
+        self.tpidr = 0;
+        arch::set_tpidr_el0(0);
+        for f in self.fds.iter_mut() {
+            if f.as_ref().is_some_and(|f| f.cloexec) {
+                *f = None;
+            }
+        }
+        image.frame
+    }
+
+    /// This process's row for `proc_list`.
+    pub fn info(&self) -> ProcInfo {
+        let mut name = [0u8; PROC_NAME_LEN];
+        let n = self.name.len().min(PROC_NAME_LEN - 1);
+        name[..n].copy_from_slice(&self.name.as_bytes()[..n]);
+        ProcInfo {
+            pid: self.pid,
+            ppid: self.ppid,
+            uid: self.uid,
+            session: self.session,
+            state: self.state_code(),
+            _pad: 0,
+            cpu_ns: self.cpu_ns,
+            mem_bytes: self
+                .space
+                .as_ref()
+                .map(|s| s.resident_pages * 4096)
+                .unwrap_or(0),
+            caps: self.caps,
+            name,
+        }
+    }
+
     pub fn subject(&self) -> Subject {
         Subject::new(self.uid, self.gid, self.caps)
     }
@@ -185,7 +296,7 @@ impl Kernel {
                 PState::Blocked(WaitOn::Sleep(d)) => Some(d),
                 _ => None,
             })
-            .chain(crate::net::next_deadline())
+            .chain(deadlines::next())
             .min()
     }
 
@@ -204,7 +315,8 @@ impl Kernel {
         p.fds.iter_mut().for_each(|f| *f = None);
         let ppid = p.ppid;
         self.runq.remove(pid);
-        file::io_event();
+        deadlines::call_finished(pid);
+        wakeup::io_event();
         if pid == 1 {
             kprintln!("kernel: init exited (wait status {status:#x}); powering off");
             arch::psci(arch::PSCI_SYSTEM_OFF);
@@ -309,7 +421,7 @@ impl Kernel {
                 self.signal(pid, SIGINT);
             }
         }
-        file::io_event();
+        wakeup::io_event();
     }
 
     /// Account CPU time to the running process (or idle) up to `now`.
@@ -362,7 +474,7 @@ pub fn schedule(tf: &mut TrapFrame) {
         {
             let mut g = KERNEL.lock();
             let k = g.as_mut().expect("kernel state");
-            if file::IO_EVENT.swap(false, Ordering::AcqRel) {
+            if wakeup::take_io_event() {
                 let now = time::monotonic_ns();
                 k.wake_matching(now, true);
             }
@@ -381,12 +493,12 @@ pub fn schedule(tf: &mut TrapFrame) {
                 k.current = Some(pid);
                 let now = time::monotonic_ns();
                 k.account(now);
-                time::arm_next(k.next_deadline());
+                time::arm_next(SLICE_NS, k.next_deadline());
                 return;
             }
             let now = time::monotonic_ns();
             k.account(now);
-            time::arm_next(k.next_deadline());
+            time::arm_next(SLICE_NS, k.next_deadline());
         }
         // Nothing runnable: wait for an interrupt (handled by the EL1 IRQ vector).
         arch::irq_enable();

@@ -4,7 +4,8 @@ use crate::arch::vectors::{TrapFrame, KIND_EL0_IRQ, KIND_EL0_SYNC, KIND_EL1_IRQ}
 use crate::arch::{self};
 use crate::drivers::{gic, uart};
 use crate::proc;
-use crate::{syscall, time};
+use crate::time::{self, deadlines};
+use crate::{net, syscall, wakeup};
 use core::sync::atomic::{AtomicU32, Ordering};
 use swiftos_abi::fcntl::{wait_status_signaled, SIGILL, SIGSEGV};
 use swiftos_kcore::esr;
@@ -42,14 +43,18 @@ fn irq() {
         if id == TIMER_IRQ.load(Ordering::Relaxed) {
             proc::with(|k| {
                 let now = time::monotonic_ns();
-                crate::net::on_timer(k, now);
+                net::on_timer(now);
+                // A timed call whose deadline passed re-issues itself and reports the timeout.
+                if deadlines::call_expired(now) {
+                    wakeup::io_event();
+                }
                 k.wake_matching(now, false);
                 if k.current.is_some() {
                     k.need_resched = true;
                 }
-                time::arm_next(k.next_deadline());
+                time::arm_next(proc::SLICE_NS, k.next_deadline());
             });
-        } else if crate::net::handle_irq(id) {
+        } else if net::handle_irq(id) {
             // Frames received or sent: the stack ran and I/O waiters were woken.
         } else if id == UART_IRQ.load(Ordering::Relaxed) {
             console_rx();
