@@ -6,6 +6,7 @@
 use crate::arch::{self, vectors::TrapFrame};
 use crate::drivers::uart;
 use crate::file::{Fd, FileObj};
+use crate::fs::FsCtx;
 use crate::loader::{self, Loaded};
 use crate::time::{self, deadlines};
 use crate::vm::AddrSpace;
@@ -19,7 +20,7 @@ use swiftos_abi::fcntl::{wait_status_signaled, SIGINT};
 use swiftos_abi::layout::MAX_FDS;
 use swiftos_abi::{encode_result, nr, Errno};
 use swiftos_abi::{
-    Caps, ProcInfo, PROC_BLOCKED, PROC_NAME_LEN, PROC_READY, PROC_RUNNING, PROC_ZOMBIE,
+    Caps, Identity, ProcInfo, PROC_BLOCKED, PROC_NAME_LEN, PROC_READY, PROC_RUNNING, PROC_ZOMBIE,
 };
 use swiftos_authority::Subject;
 use swiftos_kcore::ldisc::{InputEvent, LineDiscipline};
@@ -46,32 +47,32 @@ pub enum PState {
 
 /// One process.
 pub struct Process {
-    pub pid: u32,
-    pub ppid: u32,
-    pub name: String,
-    pub state: PState,
-    pub frame: Box<TrapFrame>,
-    pub space: Option<AddrSpace>,
-    pub fds: Vec<Option<Fd>>,
-    pub uid: u32,
-    pub gid: u32,
-    pub session: u32,
-    pub caps: Caps,
+    pid: u32,
+    ppid: u32,
+    name: String,
+    state: PState,
+    frame: Box<TrapFrame>,
+    space: Option<AddrSpace>,
+    fds: Vec<Option<Fd>>,
+    uid: u32,
+    gid: u32,
+    session: u32,
+    caps: Caps,
     /// Confinement root (absolute, normalised; "/" when unconfined).
-    pub root: String,
+    root: String,
     /// Working directory (absolute, normalised).
-    pub cwd: String,
-    pub sigint_ignored: bool,
+    cwd: String,
+    sigint_ignored: bool,
     /// An ignored SIGINT arrived while the process was not blocked reading the console: its
     /// next console read ends with `EINTR` (so Ctrl-C typed just before the shell reads is not
     /// lost).
-    pub console_intr: bool,
+    console_intr: bool,
     /// Deadline of an in-progress `nanosleep` (restarted call).
-    pub sleep_deadline: Option<u64>,
-    pub cpu_ns: u64,
-    pub exit_status: u32,
+    sleep_deadline: Option<u64>,
+    cpu_ns: u64,
+    exit_status: u32,
     /// Saved `TPIDR_EL0` (user thread pointer).
-    pub tpidr: u64,
+    tpidr: u64,
 }
 
 impl Process {
@@ -181,6 +182,134 @@ impl Process {
             caps: self.caps,
             name,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn ppid(&self) -> u32 {
+        self.ppid
+    }
+
+    /// The program name (last component of its path).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    /// The process's identity as `get_identity` reports it.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            pid: self.pid,
+            ppid: self.ppid,
+            uid: self.uid,
+            gid: self.gid,
+            session: self.session,
+            _pad: 0,
+            caps: self.caps,
+        }
+    }
+
+    /// Take a new identity (`set_identity`, already authorised) in a new session.
+    pub fn set_identity(&mut self, uid: u32, gid: u32, caps: Caps, session: u32) {
+        self.uid = uid;
+        self.gid = gid;
+        self.caps = caps;
+        self.session = session;
+    }
+
+    /// Give up the capabilities in `drop`.
+    pub fn drop_caps(&mut self, drop: Caps) {
+        self.caps = swiftos_authority::caps_after_drop(self.caps, drop);
+    }
+
+    /// Working directory (absolute, normalised).
+    pub fn cwd(&self) -> &str {
+        &self.cwd
+    }
+
+    /// Change the working directory to the resolved directory `dir`.
+    pub fn set_cwd(&mut self, dir: String) {
+        self.cwd = dir;
+    }
+
+    /// Make the resolved directory `dir` the root (only ever narrower); a working directory
+    /// outside it moves to it.
+    pub fn confine(&mut self, dir: String) -> Result<(), Errno> {
+        swiftos_authority::check_confine(&self.root, &dir)?;
+        self.root = dir.clone();
+        if !swiftos_authority::is_within(&self.root, &self.cwd) {
+            self.cwd = dir;
+        }
+        Ok(())
+    }
+
+    /// The file-system view for path resolution.
+    pub fn fs_ctx(&self) -> FsCtx {
+        FsCtx {
+            subject: self.subject(),
+            root: self.root.clone(),
+            cwd: self.cwd.clone(),
+        }
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        self.state == PState::Zombie
+    }
+
+    /// Wait status of a zombie.
+    pub fn exit_status(&self) -> u32 {
+        self.exit_status
+    }
+
+    /// Sleep in a system call until `w` may have changed.
+    pub fn block(&mut self, w: WaitOn) {
+        self.state = PState::Blocked(w);
+    }
+
+    /// The address space (`None` once the process ended).
+    pub fn space_mut(&mut self) -> Option<&mut AddrSpace> {
+        self.space.as_mut()
+    }
+
+    /// Put `fd` in descriptor slot `n` (`None` closes it); `n` must be below `MAX_FDS`.
+    pub fn set_fd(&mut self, n: usize, fd: Option<Fd>) {
+        self.fds[n] = fd;
+    }
+
+    /// The open descriptor `n`, to change its flags or rights.
+    pub fn fd_mut(&mut self, n: usize) -> Option<&mut Fd> {
+        self.fds.get_mut(n)?.as_mut()
+    }
+
+    pub fn sigint_ignored(&self) -> bool {
+        self.sigint_ignored
+    }
+
+    pub fn set_sigint_ignored(&mut self, ignored: bool) {
+        self.sigint_ignored = ignored;
+    }
+
+    /// Whether an ignored SIGINT is pending for the next console read (and clear it).
+    pub fn take_console_intr(&mut self) -> bool {
+        core::mem::take(&mut self.console_intr)
+    }
+
+    /// Deadline of an in-progress `nanosleep`.
+    pub fn sleep_deadline(&self) -> Option<u64> {
+        self.sleep_deadline
+    }
+
+    pub fn set_sleep_deadline(&mut self, d: Option<u64>) {
+        self.sleep_deadline = d;
     }
 
     pub fn subject(&self) -> Subject {

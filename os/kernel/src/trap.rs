@@ -84,7 +84,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
         // Lazy stack/heap/mmap pages: translation faults inside a lazy region.
         if let Some(fs) = s.fault_status() {
             if fs.0 & 0x3c == 0x04 {
-                if let Some(space) = p.space.as_mut() {
+                if let Some(space) = p.space_mut() {
                     if space.handle_fault(far, s.is_write()) {
                         return;
                     }
@@ -100,7 +100,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
             kprintln!(
                 "kernel: pid {} ({}) killed: {} at {:#x} ({}), elr={:#x}",
                 pid,
-                p.name,
+                p.name(),
                 s.class_name(),
                 far,
                 s.fault_status().unwrap_or(esr::FaultStatus(0x3f)),
@@ -110,7 +110,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
             kprintln!(
                 "kernel: pid {} ({}) killed: {} (ESR {:#x}), elr={:#x}",
                 pid,
-                p.name,
+                p.name(),
                 s.class_name(),
                 esr_v,
                 tf.elr

@@ -3,7 +3,7 @@
 
 use super::{ok, Args, Handler, SysResult};
 use crate::drivers::uart;
-use crate::proc::{Kernel, PState};
+use crate::proc::Kernel;
 use swiftos_abi::fcntl::{CONSOLE_COOKED, CONSOLE_RAW};
 use swiftos_abi::{nr, Errno};
 use swiftos_authority as auth;
@@ -32,11 +32,11 @@ fn console_mode(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 /// `set_foreground(pid)`.
 fn set_foreground(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let pid = a.u32(0);
-    let uid = if pid == a.me.pid {
-        a.me.uid
+    let uid = if pid == a.me.pid() {
+        a.me.uid()
     } else {
         match k.procs.get(&pid) {
-            Some(p) if p.state != PState::Zombie => p.uid,
+            Some(p) if !p.is_zombie() => p.uid(),
             _ => return Err(Errno::ESRCH),
         }
     };
@@ -47,7 +47,7 @@ fn set_foreground(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 
 /// `sigint_mode(ignore)`.
 fn sigint_mode(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    a.me.sigint_ignored = a.raw(0) != 0;
+    a.me.set_sigint_ignored(a.raw(0) != 0);
     Ok(ok(0))
 }
 
@@ -61,7 +61,7 @@ fn kernel_log(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     while buf.last() == Some(&b'\n') {
         buf.pop();
     }
-    kprint!("[pid {}] ", a.me.pid);
+    kprint!("[pid {}] ", a.me.pid());
     uart::write_bytes(&buf);
     uart::write_bytes(b"\n");
     Ok(ok(len))

@@ -6,6 +6,7 @@ use super::{ok, Args, Handler, SysResult, IO_CHUNK};
 use crate::file::{self, Fd, FileObj};
 use crate::fs as kfs;
 use crate::proc::Kernel;
+use alloc::string::String;
 use alloc::vec;
 use swiftos_abi::fcntl::*;
 use swiftos_abi::{nr, Errno, Stat};
@@ -41,11 +42,14 @@ fn open(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let flags = a.u32(2);
     let (obj, rights) = file::open(&a.ctx(), &path, flags, a.u32(3))?;
     let fd = a.me.alloc_fd(0).ok_or(Errno::EMFILE)?;
-    a.me.fds[fd] = Some(Fd {
-        file: file::new_file(obj, flags),
-        rights,
-        cloexec: flags & O_CLOEXEC != 0,
-    });
+    a.me.set_fd(
+        fd,
+        Some(Fd {
+            file: file::new_file(obj, flags),
+            rights,
+            cloexec: flags & O_CLOEXEC != 0,
+        }),
+    );
     Ok(ok(fd))
 }
 
@@ -147,13 +151,14 @@ fn getdents(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 /// `chdir(path, len)`.
 fn chdir(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let p = a.path(0)?;
-    a.me.cwd = kfs::resolve_dir(&a.ctx(), &p)?;
+    let dir = kfs::resolve_dir(&a.ctx(), &p)?;
+    a.me.set_cwd(dir);
     Ok(ok(0))
 }
 
 /// `getcwd(buf, len)`: the length of the path (`ERANGE` if `len` is too small).
 fn getcwd(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    let cwd = a.me.cwd.clone();
+    let cwd = String::from(a.me.cwd());
     if a.usize(1) < cwd.len() {
         return Err(Errno::ERANGE);
     }

@@ -4,7 +4,7 @@
 use super::{ok, Args, Handler, SysResult};
 use crate::fs as kfs;
 use crate::proc::Kernel;
-use swiftos_abi::{nr, Caps, Identity};
+use swiftos_abi::{nr, Caps};
 use swiftos_authority as auth;
 
 pub(super) fn handler(nr: usize) -> Option<Handler> {
@@ -20,16 +20,7 @@ pub(super) fn handler(nr: usize) -> Option<Handler> {
 
 /// `get_identity(identity_out)`.
 fn get_identity(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    let me = &*a.me;
-    let id = Identity {
-        pid: me.pid,
-        ppid: me.ppid,
-        uid: me.uid,
-        gid: me.gid,
-        session: me.session,
-        _pad: 0,
-        caps: me.caps,
-    };
+    let id = a.me.identity();
     a.write(0, &id)?;
     Ok(ok(0))
 }
@@ -38,10 +29,7 @@ fn get_identity(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 fn set_identity(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let caps = Caps(a.raw(2));
     auth::check_set_identity(&a.me.subject(), caps)?;
-    a.me.uid = a.u32(0);
-    a.me.gid = a.u32(1);
-    a.me.caps = caps;
-    a.me.session = k.next_session;
+    a.me.set_identity(a.u32(0), a.u32(1), caps, k.next_session);
     k.next_session += 1;
     Ok(ok(0))
 }
@@ -50,17 +38,12 @@ fn set_identity(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 fn confine(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let p = a.path(0)?;
     let dir = kfs::resolve_dir(&a.ctx(), &p)?;
-    let me = &mut *a.me;
-    auth::check_confine(&me.root, &dir)?;
-    me.root = dir.clone();
-    if !auth::is_within(&me.root, &me.cwd) {
-        me.cwd = dir;
-    }
+    a.me.confine(dir)?;
     Ok(ok(0))
 }
 
 /// `drop_caps(caps)`.
 fn drop_caps(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    a.me.caps = auth::caps_after_drop(a.me.caps, Caps(a.raw(0)));
+    a.me.drop_caps(Caps(a.raw(0)));
     Ok(ok(0))
 }

@@ -42,7 +42,7 @@ fn read(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let nonblock = of.flags & O_NONBLOCK != 0;
     let n = match &mut of.obj {
         // Ctrl-C arrived (SIGINT ignored) before this read: it ends with EINTR.
-        FileObj::Console if core::mem::take(&mut a.me.console_intr) => return Err(Errno::EINTR),
+        FileObj::Console if a.me.take_console_intr() => return Err(Errno::EINTR),
         FileObj::Console => match k.ldisc.read(&mut kbuf) {
             ReadResult::Data(n) => n,
             ReadResult::Eof => 0,
@@ -105,7 +105,7 @@ fn write(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 fn close(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     a.fd(0)?;
     let fd = a.usize(0);
-    a.me.fds[fd] = None;
+    a.me.set_fd(fd, None);
     Ok(ok(0))
 }
 
@@ -133,7 +133,7 @@ fn dup(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let f = a.fd(0)?;
     auth::check_transfer(f.rights)?;
     let n = a.me.alloc_fd(0).ok_or(Errno::EMFILE)?;
-    a.me.fds[n] = duplicate(f);
+    a.me.set_fd(n, duplicate(f));
     Ok(ok(n))
 }
 
@@ -146,7 +146,7 @@ fn dup2(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
         return Err(Errno::EBADF);
     }
     if new != a.usize(0) {
-        a.me.fds[new] = duplicate(f);
+        a.me.set_fd(new, duplicate(f));
     }
     Ok(ok(new))
 }
@@ -156,23 +156,29 @@ fn pipe(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let me = &mut *a.me;
     let r = me.alloc_fd(0).ok_or(Errno::EMFILE)?;
     let (rf, wf) = file::new_pipe();
-    me.fds[r] = Some(Fd {
-        file: rf,
-        rights: Rights::READ.union(Rights::STAT).union(Rights::TRANSFER),
-        cloexec: false,
-    });
+    me.set_fd(
+        r,
+        Some(Fd {
+            file: rf,
+            rights: Rights::READ.union(Rights::STAT).union(Rights::TRANSFER),
+            cloexec: false,
+        }),
+    );
     let Some(w) = me.alloc_fd(0) else {
-        me.fds[r] = None;
+        me.set_fd(r, None);
         return Err(Errno::EMFILE);
     };
-    me.fds[w] = Some(Fd {
-        file: wf,
-        rights: Rights::WRITE.union(Rights::STAT).union(Rights::TRANSFER),
-        cloexec: false,
-    });
+    me.set_fd(
+        w,
+        Some(Fd {
+            file: wf,
+            rights: Rights::WRITE.union(Rights::STAT).union(Rights::TRANSFER),
+            cloexec: false,
+        }),
+    );
     if let Err(e) = a.write(0, &[r as i32, w as i32]) {
-        a.me.fds[r] = None;
-        a.me.fds[w] = None;
+        a.me.set_fd(r, None);
+        a.me.set_fd(w, None);
         return Err(e);
     }
     Ok(ok(0))
@@ -186,13 +192,13 @@ fn fcntl(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
         F_DUPFD => {
             auth::check_transfer(f.rights)?;
             let n = a.me.alloc_fd(a.usize(2)).ok_or(Errno::EMFILE)?;
-            a.me.fds[n] = duplicate(f);
+            a.me.set_fd(n, duplicate(f));
             ok(n)
         }
         F_GETFD => ok(if f.cloexec { FD_CLOEXEC as usize } else { 0 }),
         F_SETFD => {
             let cloexec = a.u32(2) & FD_CLOEXEC != 0;
-            if let Some(s) = a.me.fds[fd].as_mut() {
+            if let Some(s) = a.me.fd_mut(fd) {
                 s.cloexec = cloexec;
             }
             ok(0)
@@ -221,7 +227,7 @@ fn handle_rights(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 fn restrict_handle(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     a.fd(0)?;
     let (fd, keep) = (a.usize(0), Rights(a.u32(1)));
-    if let Some(s) = a.me.fds[fd].as_mut() {
+    if let Some(s) = a.me.fd_mut(fd) {
         s.rights = auth::narrow_rights(s.rights, keep);
     }
     Ok(ok(0))

@@ -24,7 +24,7 @@ mod time;
 use crate::arch::vectors::TrapFrame;
 use crate::file::Fd;
 use crate::fs::FsCtx;
-use crate::proc::{Kernel, PState, Process, WaitOn};
+use crate::proc::{Kernel, Process, WaitOn};
 use crate::time::deadlines;
 use crate::vm::{AddrSpace, Pod};
 use alloc::string::String;
@@ -72,7 +72,7 @@ pub fn handle(tf: &mut TrapFrame) {
             Sys::Ret(v) => tf.x[0] = swiftos_abi::encode_result(v) as u64,
             Sys::Block(w) => {
                 tf.elr -= 4;
-                me.state = PState::Blocked(w);
+                me.block(w);
             }
             Sys::Exit(_) | Sys::Replaced => {}
         }
@@ -116,8 +116,8 @@ fn block_until(me: &Process, nr: usize, timeout_ms: Option<u64>, on_timeout: Err
         return Ok(Sys::Block(WaitOn::Io));
     };
     let now = crate::time::monotonic_ns();
-    if now >= deadlines::call_deadline(me.pid, nr, now, ms) {
-        deadlines::call_finished(me.pid);
+    if now >= deadlines::call_deadline(me.pid(), nr, now, ms) {
+        deadlines::call_finished(me.pid());
         return Err(on_timeout);
     }
     Ok(Sys::Block(WaitOn::Io))
@@ -183,8 +183,7 @@ impl<'a> Args<'a> {
     /// The caller's address space.
     pub fn space(&mut self) -> &mut AddrSpace {
         self.me
-            .space
-            .as_mut()
+            .space_mut()
             .expect("running process has an address space")
     }
 
@@ -195,11 +194,7 @@ impl<'a> Args<'a> {
 
     /// The caller's file-system view (identity, root, working directory).
     pub fn ctx(&self) -> FsCtx {
-        FsCtx {
-            subject: self.me.subject(),
-            root: self.me.root.clone(),
-            cwd: self.me.cwd.clone(),
-        }
+        self.me.fs_ctx()
     }
 
     /// The path whose pointer and length are registers `i` and `i + 1`.

@@ -90,20 +90,23 @@ fn new_socket_fd(a: &mut Args<'_>, id: SocketId, flags: u32) -> Result<usize, Er
         })?;
         return Err(Errno::EMFILE);
     };
-    a.me.fds[fd] = Some(Fd {
-        file: file::new_file(FileObj::Socket(id), O_RDWR | (flags & O_NONBLOCK)),
-        rights: Rights::READ
-            .union(Rights::WRITE)
-            .union(Rights::STAT)
-            .union(Rights::TRANSFER),
-        cloexec: flags & SOCK_CLOEXEC != 0,
-    });
+    a.me.set_fd(
+        fd,
+        Some(Fd {
+            file: file::new_file(FileObj::Socket(id), O_RDWR | (flags & O_NONBLOCK)),
+            rights: Rights::READ
+                .union(Rights::WRITE)
+                .union(Rights::STAT)
+                .union(Rights::TRANSFER),
+            cloexec: flags & SOCK_CLOEXEC != 0,
+        }),
+    );
     Ok(fd)
 }
 
 /// A call that completed (or failed for good): forget its deadline.
 fn finished(a: &Args<'_>) {
-    deadlines::call_finished(a.me.pid);
+    deadlines::call_finished(a.me.pid());
 }
 
 /// `socket(domain, type, protocol)`.

@@ -33,7 +33,7 @@ fn poll(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
         }
     }
     if ready > 0 || timeout_ms == 0 {
-        deadlines::call_finished(a.me.pid);
+        deadlines::call_finished(a.me.pid());
         a.write_rows(0, &fds)?;
         return Ok(ok(ready));
     }

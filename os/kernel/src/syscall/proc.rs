@@ -5,8 +5,9 @@ use super::{ok, Args, Handler, Sys, SysResult};
 use crate::file::Fd;
 use crate::fs as kfs;
 use crate::loader;
-use crate::proc::{Kernel, PState, Process, WaitOn};
+use crate::proc::{Kernel, Process, WaitOn};
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use swiftos_abi::fcntl::{wait_status_exited, wait_status_signaled, SIGINT, WNOHANG};
@@ -50,14 +51,14 @@ fn spawn(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let envp = a.strings_at(sa.envp, sa.envc, &mut total)?;
     let fds = granted_handles(a, &sa)?;
     let cwd = if sa.cwd.len == 0 {
-        a.me.cwd.clone()
+        String::from(a.me.cwd())
     } else {
         let p = a.path_at(sa.cwd.ptr, sa.cwd.len)?;
         kfs::resolve_dir(&a.ctx(), &p)?
     };
     let img = loader::load(&a.ctx(), &path, &argv, &envp)?;
     let pid = k.alloc_pid();
-    let caps = auth::spawn_child_caps(a.me.caps, sa.drop_caps);
+    let caps = auth::spawn_child_caps(a.me.caps(), sa.drop_caps);
     let child = Process::spawned(pid, a.me, &path, img, fds, caps, cwd);
     k.add(Box::new(child));
     Ok(ok(pid as usize))
@@ -100,15 +101,15 @@ fn exec(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 /// `wait(pid, status_out, flags)`: reap a zombie child (`pid` -1: any child).
 fn wait(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let (pid, status_ptr, flags) = (a.i32(0), a.raw(1), a.u32(2));
-    let me = a.me.pid;
-    let mine = |p: &Process| p.ppid == me && (pid == -1 || p.pid == pid as u32);
+    let me = a.me.pid();
+    let mine = |p: &Process| p.ppid() == me && (pid == -1 || p.pid() == pid as u32);
     let mut any = false;
     let mut found = None;
     for p in k.procs.values() {
         if mine(p) {
             any = true;
-            if p.state == PState::Zombie {
-                found = Some((p.pid, p.exit_status));
+            if p.is_zombie() {
+                found = Some((p.pid(), p.exit_status()));
                 break;
             }
         }
@@ -131,12 +132,12 @@ fn wait(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 
 /// `getpid()`.
 fn getpid(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    Ok(ok(a.me.pid as usize))
+    Ok(ok(a.me.pid() as usize))
 }
 
 /// `getppid()`.
 fn getppid(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
-    Ok(ok(a.me.ppid as usize))
+    Ok(ok(a.me.ppid() as usize))
 }
 
 /// `kill(pid, sig)`: signal 0 only checks; SIGINT may be ignored; others terminate.
@@ -145,14 +146,14 @@ fn kill(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     if sig > 31 {
         return Err(Errno::EINVAL);
     }
-    if pid == a.me.pid {
-        if sig == 0 || (sig == SIGINT && a.me.sigint_ignored) {
+    if pid == a.me.pid() {
+        if sig == 0 || (sig == SIGINT && a.me.sigint_ignored()) {
             return Ok(ok(0));
         }
         return Ok(Sys::Exit(wait_status_signaled(sig)));
     }
     let target_uid = match k.procs.get(&pid) {
-        Some(p) if p.state != PState::Zombie => p.uid,
+        Some(p) if !p.is_zombie() => p.uid(),
         _ => return Err(Errno::ESRCH),
     };
     auth::check_signal(&a.me.subject(), target_uid)?;
@@ -174,7 +175,7 @@ fn proc_list(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
         .values()
         .map(|p| &**p)
         .chain(core::iter::once(&*a.me))
-        .filter(|p| auth::check_inspect(&subject, p.uid).is_ok())
+        .filter(|p| auth::check_inspect(&subject, p.uid()).is_ok())
         .map(Process::info)
         .collect();
     rows.sort_by_key(|r| r.pid);

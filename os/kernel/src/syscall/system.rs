@@ -1,7 +1,7 @@
 //! The machine: `power` (off, reboot), `uname`, `sysinfo`.
 
 use super::{ok, Args, Handler, SysResult};
-use crate::proc::{Kernel, PState};
+use crate::proc::Kernel;
 use crate::{arch, mm, time};
 use swiftos_abi::fcntl::{POWER_OFF, POWER_REBOOT};
 use swiftos_abi::{nr, Errno, SysInfo, Utsname, UTS_LEN};
@@ -26,11 +26,11 @@ fn power(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     }
     match how {
         POWER_OFF => {
-            kprintln!("kernel: power off requested by pid {}", a.me.pid);
+            kprintln!("kernel: power off requested by pid {}", a.me.pid());
             arch::psci(arch::PSCI_SYSTEM_OFF)
         }
         POWER_REBOOT => {
-            kprintln!("kernel: reboot requested by pid {}", a.me.pid);
+            kprintln!("kernel: reboot requested by pid {}", a.me.pid());
             arch::psci(arch::PSCI_SYSTEM_RESET)
         }
         _ => Err(Errno::EINVAL),
@@ -64,11 +64,7 @@ fn fill(dst: &mut [u8], src: &[u8]) {
 /// `sysinfo(sysinfo_out)`.
 fn sysinfo(k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let (free, total) = mm::frame_stats();
-    let live = k
-        .procs
-        .values()
-        .filter(|p| p.state != PState::Zombie)
-        .count() as u32;
+    let live = k.procs.values().filter(|p| !p.is_zombie()).count() as u32;
     let info = SysInfo {
         uptime_ns: time::monotonic_ns(),
         mem_total: (total as u64 + mm::heap_size() / 4096) * 4096,

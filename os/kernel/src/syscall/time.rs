@@ -35,9 +35,9 @@ fn clock_gettime(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
 /// `nanosleep(timespec)`: the first issue records the deadline, re-issues check it.
 fn nanosleep(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     let now = time::monotonic_ns();
-    if let Some(d) = a.me.sleep_deadline {
+    if let Some(d) = a.me.sleep_deadline() {
         if now >= d {
-            a.me.sleep_deadline = None;
+            a.me.set_sleep_deadline(None);
             return Ok(ok(0));
         }
         return Ok(Sys::Block(WaitOn::Sleep(d)));
@@ -52,6 +52,6 @@ fn nanosleep(_k: &mut Kernel, a: &mut Args<'_>) -> SysResult {
     if d <= now {
         return Ok(ok(0));
     }
-    a.me.sleep_deadline = Some(d);
+    a.me.set_sleep_deadline(Some(d));
     Ok(Sys::Block(WaitOn::Sleep(d)))
 }
