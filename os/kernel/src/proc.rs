@@ -568,70 +568,84 @@ impl Kernel {
 /// registers): save the current one if it is still alive, load the next, switch TTBR0. Idles
 /// (with IRQs on) while nothing is runnable.
 pub fn schedule(tf: &mut TrapFrame) {
-    {
-        let mut g = KERNEL.lock();
-        let k = g.as_mut().expect("kernel state");
-        let cur_ok = k
-            .current
-            .and_then(|c| k.procs.get(&c))
-            .is_some_and(|p| p.state == PState::Running);
-        if cur_ok && !k.need_resched {
-            return;
-        }
-        k.need_resched = false;
-        let now = time::monotonic_ns();
-        k.account(now);
-        if let Some(cur) = k.current.take() {
-            if let Some(p) = k.procs.get_mut(&cur) {
-                match p.state {
-                    PState::Running => {
-                        *p.frame = *tf;
-                        p.tpidr = arch::tpidr_el0();
-                        p.state = PState::Ready;
-                        k.runq.push(cur);
-                    }
-                    PState::Blocked(_) => {
-                        *p.frame = *tf;
-                        p.tpidr = arch::tpidr_el0();
-                    }
-                    _ => {}
-                }
-            }
-        }
+    if !with(|k| k.put_back_current(tf)) {
+        return;
     }
     loop {
-        {
-            let mut g = KERNEL.lock();
-            let k = g.as_mut().expect("kernel state");
-            if wakeup::take_io_event() {
-                let now = time::monotonic_ns();
-                k.wake_matching(now, true);
-            }
-            while let Some(pid) = k.runq.pop() {
-                let Some(p) = k.procs.get_mut(&pid) else {
-                    continue;
-                };
-                if p.state != PState::Ready {
-                    continue;
-                }
-                p.state = PState::Running;
-                *tf = *p.frame;
-                arch::set_tpidr_el0(p.tpidr);
-                let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
-                arch::set_ttbr0(root);
-                k.current = Some(pid);
-                let now = time::monotonic_ns();
-                k.account(now);
-                time::arm_next(SLICE_NS, k.next_deadline());
-                return;
-            }
-            let now = time::monotonic_ns();
-            k.account(now);
-            time::arm_next(SLICE_NS, k.next_deadline());
+        if with(|k| k.switch_to_next(tf)) {
+            return;
         }
         // Nothing runnable: wait for an interrupt (handled by the EL1 IRQ vector).
         arch::irq_enable();
         arch::wfi();
         arch::irq_disable();
+    }
+}
+
+impl Kernel {
+    /// Save the current process's registers from `tf` (back on the run queue if it was
+    /// running). Returns `false` when it keeps the CPU (still running, no reschedule asked).
+    fn put_back_current(&mut self, tf: &TrapFrame) -> bool {
+        let cur_ok = self
+            .current
+            .and_then(|c| self.procs.get(&c))
+            .is_some_and(|p| p.state == PState::Running);
+        if cur_ok && !self.need_resched {
+            return false;
+        }
+        self.need_resched = false;
+        let now = time::monotonic_ns();
+        self.account(now);
+        let Some(cur) = self.current.take() else {
+            return true;
+        };
+        if let Some(p) = self.procs.get_mut(&cur) {
+            match p.state {
+                PState::Running => {
+                    *p.frame = *tf;
+                    p.tpidr = arch::tpidr_el0();
+                    p.state = PState::Ready;
+                    self.runq.push(cur);
+                }
+                PState::Blocked(_) => {
+                    *p.frame = *tf;
+                    p.tpidr = arch::tpidr_el0();
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Wake I/O waiters if something happened, then load the next ready process into `tf`
+    /// (its thread pointer and address space made current) and arm the timer. `false` if
+    /// nothing is runnable.
+    fn switch_to_next(&mut self, tf: &mut TrapFrame) -> bool {
+        if wakeup::take_io_event() {
+            let now = time::monotonic_ns();
+            self.wake_matching(now, true);
+        }
+        while let Some(pid) = self.runq.pop() {
+            let Some(p) = self.procs.get_mut(&pid) else {
+                continue;
+            };
+            if p.state != PState::Ready {
+                continue;
+            }
+            p.state = PState::Running;
+            *tf = *p.frame;
+            arch::set_tpidr_el0(p.tpidr);
+            let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
+            arch::set_ttbr0(root);
+            self.current = Some(pid);
+            let now = time::monotonic_ns();
+            self.account(now);
+            time::arm_next(SLICE_NS, self.next_deadline());
+            return true;
+        }
+        let now = time::monotonic_ns();
+        self.account(now);
+        time::arm_next(SLICE_NS, self.next_deadline());
+        false
     }
 }

@@ -37,16 +37,7 @@ fn now_ms() -> u64 {
 pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option<String> {
     let (nic, irq) = drivers::net::probe(slots)?;
     let mut config = NetConfig::qemu_user(nic.mac_address());
-    let mut spec = String::new();
-    if let Some(ip) = ip {
-        spec.push_str("addr=");
-        spec.push_str(ip);
-        spec.push(',');
-    }
-    if let Some(gw) = gw {
-        spec.push_str("gw=");
-        spec.push_str(gw);
-    }
+    let spec = command_line_spec(ip, gw);
     if let Err(e) = config.apply(&spec) {
         kprintln!("kernel: ignoring the network settings {spec:?}: {e}");
     }
@@ -85,39 +76,8 @@ pub fn probe(slots: &[(u64, u32)], ip: Option<&str>, gw: Option<&str>) -> Option
     ))
 }
 
-/// Apply `/etc/net.conf` from the base image (`addr=A.B.C.D/LEN`, `gw=A.B.C.D|none`, `#`
-/// comments); the kernel command line's `ip=`/`gw=` still win. Called once the root file system
-/// is mounted.
-pub fn load_config_file(ctx: &fs::FsCtx, ip: Option<&str>, gw: Option<&str>) {
-    if NET.lock().is_none() {
-        return;
-    }
-    let Ok(mut h) = fs::open(ctx, "/etc/net.conf", swiftos_abi::fcntl::O_RDONLY, 0) else {
-        return;
-    };
-    if fs::is_console(&h) {
-        fs::close(h);
-        return;
-    }
-    let mut text = Vec::new();
-    let mut buf = [0u8; 512];
-    while text.len() < 8192 {
-        match fs::read(&mut h, &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => text.extend_from_slice(&buf[..n]),
-        }
-    }
-    fs::close(h);
-    let text = String::from_utf8_lossy(&text);
-    let mut g = NET.lock();
-    let Some(n) = g.as_mut() else {
-        return;
-    };
-    let mut c = *n.stack.config();
-    if let Err(e) = c.apply_file(&text) {
-        kprintln!("kernel: ignoring /etc/net.conf: {e}");
-        return;
-    }
+/// The kernel command line's `ip=A/LEN` and `gw=A|none` as a `NetConfig::apply` spec.
+fn command_line_spec(ip: Option<&str>, gw: Option<&str>) -> String {
     let mut spec = String::new();
     if let Some(ip) = ip {
         spec.push_str("addr=");
@@ -128,6 +88,30 @@ pub fn load_config_file(ctx: &fs::FsCtx, ip: Option<&str>, gw: Option<&str>) {
         spec.push_str("gw=");
         spec.push_str(gw);
     }
+    spec
+}
+
+/// Apply `/etc/net.conf` from the base image (`addr=A.B.C.D/LEN`, `gw=A.B.C.D|none`, `#`
+/// comments); the kernel command line's `ip=`/`gw=` still win. Called once the root file system
+/// is mounted.
+pub fn load_config_file(ctx: &fs::FsCtx, ip: Option<&str>, gw: Option<&str>) {
+    if NET.lock().is_none() {
+        return;
+    }
+    let Some(text) = read_small_file(ctx, "/etc/net.conf") else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&text);
+    let mut g = NET.lock();
+    let Some(n) = g.as_mut() else {
+        return;
+    };
+    let mut c = *n.stack.config();
+    if let Err(e) = c.apply_file(&text) {
+        kprintln!("kernel: ignoring /etc/net.conf: {e}");
+        return;
+    }
+    let spec = command_line_spec(ip, gw);
     if c.apply(&spec).is_err() {
         return;
     }
@@ -142,6 +126,25 @@ pub fn load_config_file(ctx: &fs::FsCtx, ip: Option<&str>, gw: Option<&str>) {
             c.prefix_len
         );
     }
+}
+
+/// The first 8 KiB (or so) of the file at `path`, if it can be opened.
+fn read_small_file(ctx: &fs::FsCtx, path: &str) -> Option<Vec<u8>> {
+    let mut h = fs::open(ctx, path, swiftos_abi::fcntl::O_RDONLY, 0).ok()?;
+    if fs::is_console(&h) {
+        fs::close(h);
+        return None;
+    }
+    let mut text = Vec::new();
+    let mut buf = [0u8; 512];
+    while text.len() < 8192 {
+        match fs::read(&mut h, &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.extend_from_slice(&buf[..n]),
+        }
+    }
+    fs::close(h);
+    Some(text)
 }
 
 /// Run the stack (receive, timers, transmit) and schedule the next timer poll.
