@@ -1,19 +1,12 @@
 //! Open-file objects shared by descriptors: console, null device, pipes and VFS files.
 
-use crate::fs::VfsFile;
+use crate::fs::{self, FsCtx, VfsFile};
+use crate::wakeup::io_event;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::Ordering;
 use spin::Mutex;
 use swiftos_abi::{Errno, Rights};
-
-/// Set whenever something happened that may unblock a process waiting for I/O.
-pub static IO_EVENT: AtomicBool = AtomicBool::new(false);
-
-/// Note that blocked readers/writers should retry.
-pub fn io_event() {
-    IO_EVENT.store(true, Ordering::Release);
-}
 
 /// Pipe capacity in bytes.
 pub const PIPE_CAP: usize = 64 * 1024;
@@ -68,7 +61,7 @@ impl Drop for OpenFile {
                 p.lock().writers -= 1;
                 io_event();
             }
-            FileObj::Vfs(h) => crate::fs::close(h),
+            FileObj::Vfs(h) => fs::close(h),
             FileObj::Socket(id) => crate::net::close(id),
             _ => {}
         }
@@ -83,6 +76,18 @@ pub struct Fd {
     pub file: FileRef,
     pub rights: Rights,
     pub cloexec: bool,
+}
+
+/// Open `path` for `open(2)`: the file object (the console device is served by the kernel)
+/// and the handle's rights.
+pub fn open(ctx: &FsCtx, path: &str, flags: u32, mode: u32) -> Result<(FileObj, Rights), Errno> {
+    let h = fs::open(ctx, path, flags, mode)?;
+    let rights = h.rights();
+    if fs::is_console(&h) {
+        fs::close(h);
+        return Ok((FileObj::Console, rights));
+    }
+    Ok((FileObj::Vfs(h), rights))
 }
 
 /// Make a new open file.

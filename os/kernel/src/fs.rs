@@ -3,15 +3,14 @@
 //! read-only overlay at `/usr`) and the per-process view ([`FsCtx`]).
 //!
 //! All access decisions happen inside the VFS via `swiftos_authority`; the console device is
-//! served by the kernel itself (see `syscall`).
+//! served by the kernel itself (see `file::open`).
 
-use crate::blk::Disk;
-use crate::file::FileObj;
+use crate::drivers::blk::Disk;
 use crate::time;
 use alloc::string::String;
 use alloc::vec::Vec;
 use spin::Mutex;
-use swiftos_abi::{Errno, Rights, Stat};
+use swiftos_abi::{Errno, Stat};
 use swiftos_authority::Subject;
 use swiftos_packfs::Image;
 use swiftos_storefs::{BlockDev, Store};
@@ -78,15 +77,14 @@ pub fn close(h: Handle) {
     }
 }
 
-/// `open`: the file object and the handle's rights.
-pub fn open(ctx: &FsCtx, path: &str, flags: u32, mode: u32) -> Result<(FileObj, Rights), Errno> {
-    let h = with(|v| v.open(&ctx.view(), path, flags, mode))?;
-    let rights = h.rights();
-    if h.device() == Some(DeviceId::Console) {
-        close(h);
-        return Ok((FileObj::Console, rights));
-    }
-    Ok((FileObj::Vfs(h), rights))
+/// `open`: a VFS handle (its rights are `h.rights()`); see [`is_console`].
+pub fn open(ctx: &FsCtx, path: &str, flags: u32, mode: u32) -> Result<Handle, Errno> {
+    with(|v| v.open(&ctx.view(), path, flags, mode))
+}
+
+/// Whether `h` is `/dev/console`, which the kernel serves itself rather than the VFS.
+pub fn is_console(h: &Handle) -> bool {
+    h.device() == Some(DeviceId::Console)
 }
 
 pub fn read(h: &mut Handle, buf: &mut [u8]) -> Result<usize, Errno> {

@@ -4,19 +4,24 @@
 //! read with `EINTR`).
 
 use crate::arch::{self, vectors::TrapFrame};
-use crate::file::{self, Fd, FileObj};
+use crate::drivers::uart;
+use crate::file::{Fd, FileObj};
+use crate::fs::FsCtx;
+use crate::loader::{self, Loaded};
+use crate::time::{self, deadlines};
 use crate::vm::AddrSpace;
-use crate::{time, uart};
+use crate::wakeup;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::Ordering;
 use spin::Mutex;
 use swiftos_abi::fcntl::{wait_status_signaled, SIGINT};
 use swiftos_abi::layout::MAX_FDS;
 use swiftos_abi::{encode_result, nr, Errno};
-use swiftos_abi::{Caps, PROC_BLOCKED, PROC_READY, PROC_RUNNING, PROC_ZOMBIE};
+use swiftos_abi::{
+    Caps, Identity, ProcInfo, PROC_BLOCKED, PROC_NAME_LEN, PROC_READY, PROC_RUNNING, PROC_ZOMBIE,
+};
 use swiftos_authority::Subject;
 use swiftos_kcore::ldisc::{InputEvent, LineDiscipline};
 use swiftos_kcore::sched::RunQueue;
@@ -42,35 +47,271 @@ pub enum PState {
 
 /// One process.
 pub struct Process {
-    pub pid: u32,
-    pub ppid: u32,
-    pub name: String,
-    pub state: PState,
-    pub frame: Box<TrapFrame>,
-    pub space: Option<AddrSpace>,
-    pub fds: Vec<Option<Fd>>,
-    pub uid: u32,
-    pub gid: u32,
-    pub session: u32,
-    pub caps: Caps,
+    pid: u32,
+    ppid: u32,
+    name: String,
+    state: PState,
+    frame: Box<TrapFrame>,
+    space: Option<AddrSpace>,
+    fds: Vec<Option<Fd>>,
+    uid: u32,
+    gid: u32,
+    session: u32,
+    caps: Caps,
     /// Confinement root (absolute, normalised; "/" when unconfined).
-    pub root: String,
+    root: String,
     /// Working directory (absolute, normalised).
-    pub cwd: String,
-    pub sigint_ignored: bool,
+    cwd: String,
+    sigint_ignored: bool,
     /// An ignored SIGINT arrived while the process was not blocked reading the console: its
     /// next console read ends with `EINTR` (so Ctrl-C typed just before the shell reads is not
     /// lost).
-    pub console_intr: bool,
+    console_intr: bool,
     /// Deadline of an in-progress `nanosleep` (restarted call).
-    pub sleep_deadline: Option<u64>,
-    pub cpu_ns: u64,
-    pub exit_status: u32,
+    sleep_deadline: Option<u64>,
+    cpu_ns: u64,
+    exit_status: u32,
     /// Saved `TPIDR_EL0` (user thread pointer).
-    pub tpidr: u64,
+    tpidr: u64,
 }
 
 impl Process {
+    /// The first process (`/bin/init` or the self-test) running `image` from `path`: uid 0,
+    /// every capability, unconfined, with the descriptors `fds`.
+    pub fn first(pid: u32, path: &str, image: Loaded, fds: Vec<Option<Fd>>) -> Process {
+        let root = String::from("/");
+        Process::new(
+            pid,
+            0,
+            path,
+            image,
+            fds,
+            Subject::new(0, 0, Caps::ALL),
+            0,
+            root.clone(),
+            root,
+        )
+    }
+
+    /// A child `parent` spawned running `image` from `path`: the parent's identity, session
+    /// and confinement with `caps` (already narrowed), working directory `cwd`, and the granted
+    /// descriptors `fds`.
+    pub fn spawned(
+        pid: u32,
+        parent: &Process,
+        path: &str,
+        image: Loaded,
+        fds: Vec<Option<Fd>>,
+        caps: Caps,
+        cwd: String,
+    ) -> Process {
+        let subject = Subject::new(parent.uid, parent.gid, caps);
+        let (ppid, session, root) = (parent.pid, parent.session, parent.root.clone());
+        Process::new(pid, ppid, path, image, fds, subject, session, root, cwd)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        pid: u32,
+        ppid: u32,
+        path: &str,
+        image: Loaded,
+        fds: Vec<Option<Fd>>,
+        subject: Subject,
+        session: u32,
+        root: String,
+        cwd: String,
+    ) -> Process {
+        Process {
+            pid,
+            ppid,
+            name: loader::program_name(path),
+            state: PState::Ready,
+            frame: Box::new(image.frame),
+            space: Some(image.space),
+            fds,
+            uid: subject.uid,
+            gid: subject.gid,
+            session,
+            caps: subject.caps,
+            root,
+            cwd,
+            sigint_ignored: false,
+            console_intr: false,
+            sleep_deadline: None,
+            cpu_ns: 0,
+            exit_status: 0,
+            tpidr: 0,
+        }
+    }
+
+    /// Replace the program (`exec`) with `image` from `path`: new address space (made current),
+    /// name and thread pointer; close-on-exec descriptors are closed. Returns the new frame.
+    pub fn exec(&mut self, path: &str, image: Loaded) -> TrapFrame {
+        self.space = Some(image.space);
+        arch::set_ttbr0(self.space.as_ref().map(|s| s.root).unwrap_or(0));
+        self.name = loader::program_name(path);
+        self.tpidr = 0;
+        arch::set_tpidr_el0(0);
+        for f in self.fds.iter_mut() {
+            if f.as_ref().is_some_and(|f| f.cloexec) {
+                *f = None;
+            }
+        }
+        image.frame
+    }
+
+    /// This process's row for `proc_list`.
+    pub fn info(&self) -> ProcInfo {
+        let mut name = [0u8; PROC_NAME_LEN];
+        let n = self.name.len().min(PROC_NAME_LEN - 1);
+        name[..n].copy_from_slice(&self.name.as_bytes()[..n]);
+        ProcInfo {
+            pid: self.pid,
+            ppid: self.ppid,
+            uid: self.uid,
+            session: self.session,
+            state: self.state_code(),
+            _pad: 0,
+            cpu_ns: self.cpu_ns,
+            mem_bytes: self
+                .space
+                .as_ref()
+                .map(|s| s.resident_pages * 4096)
+                .unwrap_or(0),
+            caps: self.caps,
+            name,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn ppid(&self) -> u32 {
+        self.ppid
+    }
+
+    /// The program name (last component of its path).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    /// The process's identity as `get_identity` reports it.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            pid: self.pid,
+            ppid: self.ppid,
+            uid: self.uid,
+            gid: self.gid,
+            session: self.session,
+            _pad: 0,
+            caps: self.caps,
+        }
+    }
+
+    /// Take a new identity (`set_identity`, already authorised) in a new session.
+    pub fn set_identity(&mut self, uid: u32, gid: u32, caps: Caps, session: u32) {
+        self.uid = uid;
+        self.gid = gid;
+        self.caps = caps;
+        self.session = session;
+    }
+
+    /// Give up the capabilities in `drop`.
+    pub fn drop_caps(&mut self, drop: Caps) {
+        self.caps = swiftos_authority::caps_after_drop(self.caps, drop);
+    }
+
+    /// Working directory (absolute, normalised).
+    pub fn cwd(&self) -> &str {
+        &self.cwd
+    }
+
+    /// Change the working directory to the resolved directory `dir`.
+    pub fn set_cwd(&mut self, dir: String) {
+        self.cwd = dir;
+    }
+
+    /// Make the resolved directory `dir` the root (only ever narrower); a working directory
+    /// outside it moves to it.
+    pub fn confine(&mut self, dir: String) -> Result<(), Errno> {
+        swiftos_authority::check_confine(&self.root, &dir)?;
+        self.root = dir.clone();
+        if !swiftos_authority::is_within(&self.root, &self.cwd) {
+            self.cwd = dir;
+        }
+        Ok(())
+    }
+
+    /// The file-system view for path resolution.
+    pub fn fs_ctx(&self) -> FsCtx {
+        FsCtx {
+            subject: self.subject(),
+            root: self.root.clone(),
+            cwd: self.cwd.clone(),
+        }
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        self.state == PState::Zombie
+    }
+
+    /// Wait status of a zombie.
+    pub fn exit_status(&self) -> u32 {
+        self.exit_status
+    }
+
+    /// Sleep in a system call until `w` may have changed.
+    pub fn block(&mut self, w: WaitOn) {
+        self.state = PState::Blocked(w);
+    }
+
+    /// The address space (`None` once the process ended).
+    pub fn space_mut(&mut self) -> Option<&mut AddrSpace> {
+        self.space.as_mut()
+    }
+
+    /// Put `fd` in descriptor slot `n` (`None` closes it); `n` must be below `MAX_FDS`.
+    pub fn set_fd(&mut self, n: usize, fd: Option<Fd>) {
+        self.fds[n] = fd;
+    }
+
+    /// The open descriptor `n`, to change its flags or rights.
+    pub fn fd_mut(&mut self, n: usize) -> Option<&mut Fd> {
+        self.fds.get_mut(n)?.as_mut()
+    }
+
+    pub fn sigint_ignored(&self) -> bool {
+        self.sigint_ignored
+    }
+
+    pub fn set_sigint_ignored(&mut self, ignored: bool) {
+        self.sigint_ignored = ignored;
+    }
+
+    /// Whether an ignored SIGINT is pending for the next console read (and clear it).
+    pub fn take_console_intr(&mut self) -> bool {
+        core::mem::take(&mut self.console_intr)
+    }
+
+    /// Deadline of an in-progress `nanosleep`.
+    pub fn sleep_deadline(&self) -> Option<u64> {
+        self.sleep_deadline
+    }
+
+    pub fn set_sleep_deadline(&mut self, d: Option<u64>) {
+        self.sleep_deadline = d;
+    }
+
     pub fn subject(&self) -> Subject {
         Subject::new(self.uid, self.gid, self.caps)
     }
@@ -184,7 +425,7 @@ impl Kernel {
                 PState::Blocked(WaitOn::Sleep(d)) => Some(d),
                 _ => None,
             })
-            .chain(crate::net::next_deadline())
+            .chain(deadlines::next())
             .min()
     }
 
@@ -203,7 +444,8 @@ impl Kernel {
         p.fds.iter_mut().for_each(|f| *f = None);
         let ppid = p.ppid;
         self.runq.remove(pid);
-        file::io_event();
+        deadlines::call_finished(pid);
+        wakeup::io_event();
         if pid == 1 {
             kprintln!("kernel: init exited (wait status {status:#x}); powering off");
             arch::psci(arch::PSCI_SYSTEM_OFF);
@@ -308,7 +550,7 @@ impl Kernel {
                 self.signal(pid, SIGINT);
             }
         }
-        file::io_event();
+        wakeup::io_event();
     }
 
     /// Account CPU time to the running process (or idle) up to `now`.
@@ -326,70 +568,84 @@ impl Kernel {
 /// registers): save the current one if it is still alive, load the next, switch TTBR0. Idles
 /// (with IRQs on) while nothing is runnable.
 pub fn schedule(tf: &mut TrapFrame) {
-    {
-        let mut g = KERNEL.lock();
-        let k = g.as_mut().expect("kernel state");
-        let cur_ok = k
-            .current
-            .and_then(|c| k.procs.get(&c))
-            .is_some_and(|p| p.state == PState::Running);
-        if cur_ok && !k.need_resched {
-            return;
-        }
-        k.need_resched = false;
-        let now = time::monotonic_ns();
-        k.account(now);
-        if let Some(cur) = k.current.take() {
-            if let Some(p) = k.procs.get_mut(&cur) {
-                match p.state {
-                    PState::Running => {
-                        *p.frame = *tf;
-                        p.tpidr = arch::tpidr_el0();
-                        p.state = PState::Ready;
-                        k.runq.push(cur);
-                    }
-                    PState::Blocked(_) => {
-                        *p.frame = *tf;
-                        p.tpidr = arch::tpidr_el0();
-                    }
-                    _ => {}
-                }
-            }
-        }
+    if !with(|k| k.put_back_current(tf)) {
+        return;
     }
     loop {
-        {
-            let mut g = KERNEL.lock();
-            let k = g.as_mut().expect("kernel state");
-            if file::IO_EVENT.swap(false, Ordering::AcqRel) {
-                let now = time::monotonic_ns();
-                k.wake_matching(now, true);
-            }
-            while let Some(pid) = k.runq.pop() {
-                let Some(p) = k.procs.get_mut(&pid) else {
-                    continue;
-                };
-                if p.state != PState::Ready {
-                    continue;
-                }
-                p.state = PState::Running;
-                *tf = *p.frame;
-                arch::set_tpidr_el0(p.tpidr);
-                let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
-                arch::set_ttbr0(root);
-                k.current = Some(pid);
-                let now = time::monotonic_ns();
-                k.account(now);
-                time::arm_next(k.next_deadline());
-                return;
-            }
-            let now = time::monotonic_ns();
-            k.account(now);
-            time::arm_next(k.next_deadline());
+        if with(|k| k.switch_to_next(tf)) {
+            return;
         }
         // Nothing runnable: wait for an interrupt (handled by the EL1 IRQ vector).
         arch::irq_enable();
         arch::wfi();
         arch::irq_disable();
+    }
+}
+
+impl Kernel {
+    /// Save the current process's registers from `tf` (back on the run queue if it was
+    /// running). Returns `false` when it keeps the CPU (still running, no reschedule asked).
+    fn put_back_current(&mut self, tf: &TrapFrame) -> bool {
+        let cur_ok = self
+            .current
+            .and_then(|c| self.procs.get(&c))
+            .is_some_and(|p| p.state == PState::Running);
+        if cur_ok && !self.need_resched {
+            return false;
+        }
+        self.need_resched = false;
+        let now = time::monotonic_ns();
+        self.account(now);
+        let Some(cur) = self.current.take() else {
+            return true;
+        };
+        if let Some(p) = self.procs.get_mut(&cur) {
+            match p.state {
+                PState::Running => {
+                    *p.frame = *tf;
+                    p.tpidr = arch::tpidr_el0();
+                    p.state = PState::Ready;
+                    self.runq.push(cur);
+                }
+                PState::Blocked(_) => {
+                    *p.frame = *tf;
+                    p.tpidr = arch::tpidr_el0();
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Wake I/O waiters if something happened, then load the next ready process into `tf`
+    /// (its thread pointer and address space made current) and arm the timer. `false` if
+    /// nothing is runnable.
+    fn switch_to_next(&mut self, tf: &mut TrapFrame) -> bool {
+        if wakeup::take_io_event() {
+            let now = time::monotonic_ns();
+            self.wake_matching(now, true);
+        }
+        while let Some(pid) = self.runq.pop() {
+            let Some(p) = self.procs.get_mut(&pid) else {
+                continue;
+            };
+            if p.state != PState::Ready {
+                continue;
+            }
+            p.state = PState::Running;
+            *tf = *p.frame;
+            arch::set_tpidr_el0(p.tpidr);
+            let root = p.space.as_ref().map(|s| s.root).unwrap_or(0);
+            arch::set_ttbr0(root);
+            self.current = Some(pid);
+            let now = time::monotonic_ns();
+            self.account(now);
+            time::arm_next(SLICE_NS, self.next_deadline());
+            return true;
+        }
+        let now = time::monotonic_ns();
+        self.account(now);
+        time::arm_next(SLICE_NS, self.next_deadline());
+        false
     }
 }

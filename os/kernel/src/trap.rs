@@ -2,15 +2,17 @@
 
 use crate::arch::vectors::{TrapFrame, KIND_EL0_IRQ, KIND_EL0_SYNC, KIND_EL1_IRQ};
 use crate::arch::{self};
+use crate::drivers::{gic, uart};
 use crate::proc;
-use crate::{gic, syscall, time, uart};
+use crate::time::{self, deadlines};
+use crate::{net, syscall, wakeup};
 use core::sync::atomic::{AtomicU32, Ordering};
 use swiftos_abi::fcntl::{wait_status_signaled, SIGILL, SIGSEGV};
 use swiftos_kcore::esr;
 
 /// GIC interrupt ids, set at boot from the device tree.
-pub static TIMER_IRQ: AtomicU32 = AtomicU32::new(27);
-pub static UART_IRQ: AtomicU32 = AtomicU32::new(33);
+pub static TIMER_IRQ: AtomicU32 = AtomicU32::new(crate::platform::DEFAULT_TIMER_IRQ);
+pub static UART_IRQ: AtomicU32 = AtomicU32::new(crate::platform::DEFAULT_UART_IRQ);
 
 /// Called by the vector code with the saved frame on the kernel stack.
 #[no_mangle]
@@ -41,14 +43,18 @@ fn irq() {
         if id == TIMER_IRQ.load(Ordering::Relaxed) {
             proc::with(|k| {
                 let now = time::monotonic_ns();
-                crate::net::on_timer(k, now);
+                net::on_timer(now);
+                // A timed call whose deadline passed re-issues itself and reports the timeout.
+                if deadlines::call_expired(now) {
+                    wakeup::io_event();
+                }
                 k.wake_matching(now, false);
                 if k.current.is_some() {
                     k.need_resched = true;
                 }
-                time::arm_next(k.next_deadline());
+                time::arm_next(proc::SLICE_NS, k.next_deadline());
             });
-        } else if crate::net::handle_irq(id) {
+        } else if net::handle_irq(id) {
             // Frames received or sent: the stack ran and I/O waiters were woken.
         } else if id == UART_IRQ.load(Ordering::Relaxed) {
             console_rx();
@@ -78,7 +84,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
         // Lazy stack/heap/mmap pages: translation faults inside a lazy region.
         if let Some(fs) = s.fault_status() {
             if fs.0 & 0x3c == 0x04 {
-                if let Some(space) = p.space.as_mut() {
+                if let Some(space) = p.space_mut() {
                     if space.handle_fault(far, s.is_write()) {
                         return;
                     }
@@ -94,7 +100,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
             kprintln!(
                 "kernel: pid {} ({}) killed: {} at {:#x} ({}), elr={:#x}",
                 pid,
-                p.name,
+                p.name(),
                 s.class_name(),
                 far,
                 s.fault_status().unwrap_or(esr::FaultStatus(0x3f)),
@@ -104,7 +110,7 @@ fn user_fault(tf: &mut TrapFrame, s: esr::Syndrome, esr_v: u64, far: u64) {
             kprintln!(
                 "kernel: pid {} ({}) killed: {} (ESR {:#x}), elr={:#x}",
                 pid,
-                p.name,
+                p.name(),
                 s.class_name(),
                 esr_v,
                 tf.elr

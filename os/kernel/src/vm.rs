@@ -355,35 +355,7 @@ impl AddrSpace {
             self.munmap(hint, len)?;
             hint
         } else {
-            // First fit above USER_MMAP_BASE.
-            let mut cand = USER_MMAP_BASE;
-            let mut rs: Vec<Region> = self
-                .regions
-                .iter()
-                .filter(|r| r.end > USER_MMAP_BASE)
-                .copied()
-                .collect();
-            // The heap may (for programs linked high) reach into the mmap area.
-            let heap_end = page_up(self.brk).unwrap_or(self.brk);
-            if heap_end > USER_MMAP_BASE {
-                rs.push(Region {
-                    start: self.brk_base,
-                    end: heap_end,
-                    flags: PageFlags::RW,
-                    lazy: true,
-                });
-            }
-            rs.sort_by_key(|r| r.start);
-            for r in rs {
-                if cand + len <= r.start {
-                    break;
-                }
-                cand = cand.max(r.end);
-            }
-            if cand + len > USER_STACK_TOP - USER_STACK_SIZE {
-                return Err(Errno::ENOMEM);
-            }
-            cand
+            self.first_fit(len)?
         };
         self.regions.push(Region {
             start,
@@ -392,6 +364,40 @@ impl AddrSpace {
             lazy: true,
         });
         Ok(start)
+    }
+
+    /// The lowest free range of `len` bytes above `USER_MMAP_BASE` (clear of the regions and
+    /// the heap, below the stack).
+    fn first_fit(&self, len: u64) -> Result<u64, Errno> {
+        // First fit above USER_MMAP_BASE.
+        let mut cand = USER_MMAP_BASE;
+        let mut rs: Vec<Region> = self
+            .regions
+            .iter()
+            .filter(|r| r.end > USER_MMAP_BASE)
+            .copied()
+            .collect();
+        // The heap may (for programs linked high) reach into the mmap area.
+        let heap_end = page_up(self.brk).unwrap_or(self.brk);
+        if heap_end > USER_MMAP_BASE {
+            rs.push(Region {
+                start: self.brk_base,
+                end: heap_end,
+                flags: PageFlags::RW,
+                lazy: true,
+            });
+        }
+        rs.sort_by_key(|r| r.start);
+        for r in rs {
+            if cand + len <= r.start {
+                break;
+            }
+            cand = cand.max(r.end);
+        }
+        if cand + len > USER_STACK_TOP - USER_STACK_SIZE {
+            return Err(Errno::ENOMEM);
+        }
+        Ok(cand)
     }
 
     /// Remove mappings in `[addr, addr+len)` (only `mmap` regions may be unmapped).

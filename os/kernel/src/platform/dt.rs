@@ -108,12 +108,59 @@ impl Platform {
         let mem_base = region.starting_address as u64;
         let mem_size = region.size.ok_or(DtError::Missing("memory size"))? as u64;
 
+        let Devices {
+            uart,
+            gic,
+            timer_irq,
+            rtc_base,
+            virtio,
+            virtio_count,
+        } = Devices::scan(&fdt);
+        let (uart_base, uart_irq) = uart.ok_or(DtError::Missing("PL011 UART"))?;
+        let uart_base = uart_base.ok_or(DtError::Missing("PL011 reg"))?;
+        let uart_irq = uart_irq.unwrap_or(super::DEFAULT_UART_IRQ);
+        let (gicd, gicc) = gic.ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
+        let gicd_base = gicd.ok_or(DtError::Missing("GICD"))?;
+        let gicc_base = gicc.ok_or(DtError::Missing("GICC"))?;
+        let mut bootargs = [0u8; BOOTARGS_MAX];
+        let args = fdt.chosen().bootargs().unwrap_or("").as_bytes();
+        let bootargs_len = args.len().min(BOOTARGS_MAX);
+        bootargs[..bootargs_len].copy_from_slice(&args[..bootargs_len]);
+        Ok(Platform {
+            bootargs,
+            bootargs_len,
+            mem_base,
+            mem_size,
+            uart_base,
+            uart_irq,
+            gicd_base,
+            gicc_base,
+            timer_irq,
+            rtc_base,
+            virtio,
+            virtio_count,
+        })
+    }
+}
+
+/// What one pass over the device-tree nodes found (each `reg`/interrupt may be missing).
+struct Devices {
+    uart: Option<(Option<u64>, Option<u32>)>,
+    gic: Option<(Option<u64>, Option<u64>)>,
+    timer_irq: u32,
+    rtc_base: Option<u64>,
+    virtio: [(u64, u32); MAX_VIRTIO],
+    virtio_count: usize,
+}
+
+impl Devices {
+    fn scan(fdt: &fdt::Fdt<'_>) -> Devices {
         // One pass over all nodes (the `fdt` crate's per-query searches are slow under TCG).
         // QEMU virt's root uses #address-cells = 2, so a device's first `reg` cell pair is a
         // big-endian u64 base address.
         let mut uart = None;
         let mut gic = None;
-        let mut timer_irq = 27;
+        let mut timer_irq = super::DEFAULT_TIMER_IRQ;
         let mut rtc_base = None;
         let mut virtio = [(0u64, 0u32); MAX_VIRTIO];
         let mut virtio_count = 0;
@@ -144,29 +191,13 @@ impl Platform {
                 rtc_base = reg_raw(&node, 0);
             }
         }
-        let (uart_base, uart_irq) = uart.ok_or(DtError::Missing("PL011 UART"))?;
-        let uart_base = uart_base.ok_or(DtError::Missing("PL011 reg"))?;
-        let uart_irq = uart_irq.unwrap_or(33);
-        let (gicd, gicc) = gic.ok_or(DtError::Missing("GICv2 (use the default gic-version)"))?;
-        let gicd_base = gicd.ok_or(DtError::Missing("GICD"))?;
-        let gicc_base = gicc.ok_or(DtError::Missing("GICC"))?;
-        let mut bootargs = [0u8; BOOTARGS_MAX];
-        let args = fdt.chosen().bootargs().unwrap_or("").as_bytes();
-        let bootargs_len = args.len().min(BOOTARGS_MAX);
-        bootargs[..bootargs_len].copy_from_slice(&args[..bootargs_len]);
-        Ok(Platform {
-            bootargs,
-            bootargs_len,
-            mem_base,
-            mem_size,
-            uart_base,
-            uart_irq,
-            gicd_base,
-            gicc_base,
+        Devices {
+            uart,
+            gic,
             timer_irq,
             rtc_base,
             virtio,
             virtio_count,
-        })
+        }
     }
 }

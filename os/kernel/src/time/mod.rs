@@ -1,5 +1,8 @@
 //! Clocks: monotonic time from the generic-timer counter, wall-clock time from the PL031 RTC
-//! read once at boot, and the one-shot timer that drives preemption and sleeps.
+//! read once at boot, and the one-shot timer that drives preemption and sleeps; [`deadlines`]
+//! says when that timer must fire for subsystems and timed calls.
+
+pub mod deadlines;
 
 use crate::arch;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -40,10 +43,10 @@ pub fn realtime_ns() -> u64 {
     BOOT_EPOCH_SECS.load(Ordering::Relaxed) * 1_000_000_000 + monotonic_ns()
 }
 
-/// Arm the timer for the end of the time slice or the earliest sleep deadline.
-pub fn arm_next(deadline: Option<u64>) {
+/// Arm the timer for the end of the time slice (`slice_ns` from now) or the earliest deadline.
+pub fn arm_next(slice_ns: u64, deadline: Option<u64>) {
     let now = monotonic_ns();
-    let mut ns = crate::proc::SLICE_NS;
+    let mut ns = slice_ns;
     if let Some(d) = deadline {
         ns = ns.min(d.saturating_sub(now)).max(50_000);
     }

@@ -71,7 +71,7 @@ const INT_RX: u32 = (1 << 4) | (1 << 6);
 /// receive interrupt only when the FIFO goes from empty to non-empty: clearing that pending
 /// interrupt here would leave a full FIFO that never interrupts again (the console stalled
 /// for good when someone typed during boot). So only the other interrupts are cleared, and
-/// the caller drains the FIFO once ([`crate::trap::console_rx`]).
+/// the caller drains the FIFO once (`trap::console_rx`).
 pub fn enable_rx_irq() {
     // SAFETY: BASE is the PL011's mapped MMIO window; IMSC/ICR only change interrupt masking.
     unsafe {
@@ -101,7 +101,7 @@ impl fmt::Write for Writer {
 macro_rules! kprint {
     ($($arg:tt)*) => {{
         use core::fmt::Write as _;
-        let _ = write!($crate::uart::Writer, $($arg)*);
+        let _ = write!($crate::drivers::uart::Writer, $($arg)*);
     }};
 }
 
@@ -110,6 +110,6 @@ macro_rules! kprint {
 macro_rules! kprintln {
     ($($arg:tt)*) => {{
         use core::fmt::Write as _;
-        let _ = writeln!($crate::uart::Writer, $($arg)*);
+        let _ = writeln!($crate::drivers::uart::Writer, $($arg)*);
     }};
 }
