@@ -74,9 +74,13 @@ pub enum Error {
     /// The cached metadata of the last `pkg update` has expired since.
     #[error("repository metadata: {0}; run `pkg update` to fetch fresh metadata")]
     Stale(catalog_core::Error),
-    /// The repository's package index is unusable.
+    /// The repository's package index is unusable (`catalog_core::index`'s reason).
     #[error("repository index: {0}")]
-    Index(String),
+    Index(#[from] catalog_core::IndexError),
+    /// The index and what it points at disagree (a target missing, a package that is not the
+    /// one listed).
+    #[error("repository index: {0}")]
+    IndexMismatch(String),
     /// No repository is configured.
     #[error("no repository configured; run `pkg repo set URL --root-key FILE` first")]
     NoRepo,
@@ -85,7 +89,7 @@ pub enum Error {
     NotUpdated,
     /// Dependency resolution failed.
     #[error("cannot resolve: {0}")]
-    Resolve(String),
+    Resolve(#[from] catalog_core::ResolveError),
     /// The named package is unknown.
     #[error("no package named {name} {where_}")]
     UnknownPackage {

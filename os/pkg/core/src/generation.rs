@@ -46,8 +46,27 @@ pub struct Installed {
     pub conflicts: Vec<String>,
     /// One-line description.
     pub description: String,
-    /// Where it came from (`repo` or `file`).
-    pub origin: String,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// Where an installed package came from; written `"repo"` or `"file"` in generation files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The signed repository: `pkg upgrade` follows it, `pkg install NAME` pins it.
+    Repo,
+    /// A local `.swpkg` (`pkg install FILE --key PUB`): kept as installed, its dependencies too.
+    File,
+}
+
+impl core::fmt::Display for Origin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Origin::Repo => "repo",
+            Origin::File => "file",
+        })
+    }
 }
 
 /// A generation: the complete set of installed packages at one point in time.
@@ -266,7 +285,7 @@ mod tests {
                 provides: alloc::vec![],
                 conflicts: alloc::vec![],
                 description: String::new(),
-                origin: "repo".into(),
+                origin: Origin::Repo,
             }],
         }
     }
@@ -343,7 +362,7 @@ mod tests {
             provides: alloc::vec![],
             conflicts: alloc::vec![],
             description: String::new(),
-            origin: "repo".into(),
+            origin: Origin::Repo,
         });
         assert_eq!(g.dependents_of("b").len(), 1);
         assert!(g.dependents_of("a").is_empty());

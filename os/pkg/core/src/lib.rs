@@ -29,7 +29,7 @@ pub mod store;
 pub use catalog_core::keys::PublicKey;
 pub use client::{Activation, Change, Hit, InUse, Info, Overlay, Pkg, Recorded, TrustedRoot};
 pub use error::{Error, Result};
-pub use generation::{Generation, Installed};
+pub use generation::{Generation, Installed, Origin};
 pub use platform::{
     FetchError, FsError, FsErrorKind, NodeKind, NodeMeta, Platform, Response, Sink, Source,
     SourceError,

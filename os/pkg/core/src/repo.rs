@@ -201,7 +201,7 @@ pub fn update<P: Platform>(p: &mut P) -> Result<Index> {
     let mut client = tuf_client(p, &c)?;
     client.refresh().map_err(Error::Metadata)?;
     let targets = client.targets().ok_or(Error::NotUpdated)?;
-    Index::from_targets(targets, &Compat::swiftos()).map_err(|e| Error::Index(e.to_string()))
+    Index::from_targets(targets, &Compat::swiftos()).map_err(Error::Index)
 }
 
 /// The trusted targets metadata of the last `pkg update`, after checking that the cached
@@ -227,8 +227,7 @@ pub fn cached_targets<P: Platform>(p: &mut P) -> Result<Targets> {
 /// The package index of the last `pkg update`.
 pub fn cached_index<P: Platform>(p: &mut P) -> Result<(Targets, Index)> {
     let targets = cached_targets(p)?;
-    let index = Index::from_targets(&targets, &Compat::swiftos())
-        .map_err(|e| Error::Index(e.to_string()))?;
+    let index = Index::from_targets(&targets, &Compat::swiftos()).map_err(Error::Index)?;
     Ok((targets, index))
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::generation::{
-    self, DepRecord, Generation, Installed, MAX_CURRENT_BYTES, MAX_GENERATION_BYTES,
+    self, DepRecord, Generation, Installed, Origin, MAX_CURRENT_BYTES, MAX_GENERATION_BYTES,
 };
 use crate::layout::{self, join};
 use crate::platform::{FsError, Platform, Sink as FileSink, Source, SourceError};
@@ -335,7 +335,7 @@ impl<'a, P: Platform> Store<'a, P> {
 }
 
 /// The generation record of a verified manifest.
-pub fn installed_from(manifest: &Manifest, explicit: bool, origin: &str) -> Installed {
+pub fn installed_from(manifest: &Manifest, explicit: bool, origin: Origin) -> Installed {
     Installed {
         name: manifest.name.clone(),
         version: manifest.version.clone(),
@@ -352,7 +352,7 @@ pub fn installed_from(manifest: &Manifest, explicit: bool, origin: &str) -> Inst
         provides: manifest.provides.clone(),
         conflicts: manifest.conflicts.clone(),
         description: manifest.description.clone(),
-        origin: origin.into(),
+        origin,
     }
 }
 
