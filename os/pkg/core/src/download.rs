@@ -52,7 +52,11 @@ pub fn fetch_verified<P: Platform>(p: &mut P, url: &str, want: &Expected<'_>) ->
             p.create(&part, 0o644)?
         };
         if have > 0 {
-            p.say(&alloc::format!("resuming {} at byte {have}", want.file));
+            let event = crate::event::Event::Resuming {
+                file: want.file,
+                at: have,
+            };
+            crate::report::tell(p, &event);
         }
         let mut body = resp.body;
         let mut buf = vec![0u8; CHUNK];

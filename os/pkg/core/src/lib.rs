@@ -16,20 +16,24 @@ pub mod args;
 pub mod client;
 pub mod download;
 pub mod error;
+pub mod event;
 pub mod generation;
 pub mod http;
 pub mod layout;
 #[cfg(any(test, feature = "mem"))]
 pub mod mem;
+pub mod outcome;
 pub mod platform;
 pub mod repo;
 pub mod report;
 pub mod store;
 
 pub use catalog_core::keys::PublicKey;
-pub use client::{Activation, Change, Hit, InUse, Info, Overlay, Pkg, Recorded, TrustedRoot};
+pub use client::{Pkg, TrustedRoot};
 pub use error::{Error, Result};
+pub use event::{Event, Repair};
 pub use generation::{Generation, Installed, Origin};
+pub use outcome::{Activation, Change, Hit, InUse, Info, Overlay, Recorded};
 pub use platform::{
     FetchError, FsError, FsErrorKind, NodeKind, NodeMeta, Platform, Response, Sink, Source,
     SourceError,

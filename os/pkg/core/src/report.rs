@@ -1,13 +1,16 @@
 //! The text the `pkg` commands print, written once so the host `pkg --root DIR` and the in-OS
 //! `/bin/pkg` show the same lines for the same results.
 
-use crate::client::{Activation, Change, Hit, InUse, Info, Overlay};
 use crate::error::Error;
+use crate::event::{Event, Repair};
 use crate::generation::Generation;
+use crate::outcome::{Activation, Change, Hit, InUse, Info, Overlay};
+use crate::platform::Platform;
 use crate::repo::RepoConfig;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use semver::Version;
 use swpkg_core::Entry;
 
 /// The lines of a finished transaction: `+ name version`, `- name version`, `generation A -> B`,
@@ -253,4 +256,66 @@ pub fn failure(e: &Error) -> String {
         m.push_str("; nothing was changed");
     }
     m
+}
+
+/// One line saying a stored package is damaged and what happens now (`then`).
+pub fn damaged_line(name: &str, version: &Version, problems: &[String], then: &str) -> String {
+    let first = problems.first().map(String::as_str).unwrap_or("");
+    let more = match problems.len() {
+        0 | 1 => String::new(),
+        n => format!(" and {} more problem(s)", n - 1),
+    };
+    format!("{name} {version} in the store is damaged ({first}{more}): {then}")
+}
+
+/// The line an event is told with; `None` for an event with nothing to say.
+pub fn event(e: &Event<'_>) -> Option<String> {
+    Some(match e {
+        Event::RepoSet { url, package_keys } => {
+            format!("repository set to {url} ({package_keys} package signing key(s) trusted)")
+        }
+        Event::Updated { available, refused } => {
+            let mut line =
+                format!("repository metadata verified: {available} package(s) available");
+            if *refused > 0 {
+                line.push_str(&format!(
+                    ", {refused} release(s) skipped as built for another system"
+                ));
+            }
+            line
+        }
+        Event::StagingNotCleaned(e) => format!("pkg activate: cleaning up the staging area: {e}"),
+        Event::FallbackNotRecorded(e) => format!(
+            "pkg activate: cannot record the fallback in {}: {e}",
+            crate::layout::FALLBACK
+        ),
+        Event::StartsFrom(u) => return in_use_note(u),
+        Event::AlreadyInstalled { name, version } => {
+            format!("{name} {version} is already installed")
+        }
+        Event::Damaged {
+            name,
+            version,
+            problems,
+            repair,
+        } => {
+            let then = match repair {
+                Repair::Fetch => String::from("fetching it again"),
+                Repair::FromFile(f) => format!("installing it again from {f}"),
+            };
+            damaged_line(name, version, problems, &then)
+        }
+        Event::NothingToDo => {
+            String::from("nothing to do: the requested packages are installed and up to date")
+        }
+        Event::Downloading { file, bytes } => format!("downloading {file} ({bytes} bytes)"),
+        Event::Resuming { file, at } => format!("resuming {file} at byte {at}"),
+    })
+}
+
+/// Tell `e` through the platform (its one line, if it has one).
+pub fn tell<P: Platform>(p: &mut P, e: &Event<'_>) {
+    if let Some(line) = event(e) {
+        p.say(&line);
+    }
 }

@@ -14,8 +14,7 @@ impl<P: Platform> Pkg<P> {
         let locked = self.lock().is_ok();
         if locked {
             if let Err(e) = self.store().recover() {
-                self.p
-                    .say(&format!("pkg activate: cleaning up the staging area: {e}"));
+                report::tell(&mut self.p, &Event::StagingNotCleaned(&e));
             }
         }
         let mut problems = Vec::new();
@@ -34,10 +33,7 @@ impl<P: Platform> Pkg<P> {
             match current {
                 Some(c) if c != g.generation => {
                     if let Err(e) = self.store().set_fallback(c, g.generation) {
-                        self.p.say(&format!(
-                            "pkg activate: cannot record the fallback in {}: {e}",
-                            layout::FALLBACK
-                        ));
+                        report::tell(&mut self.p, &Event::FallbackNotRecorded(&e));
                     }
                 }
                 _ => self.store().clear_fallback(),

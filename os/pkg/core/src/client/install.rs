@@ -54,9 +54,7 @@ impl<P: Platform> Pkg<P> {
     /// not the one `current` names (the command's commit repairs `current`).
     pub(super) fn start_from(&mut self) -> Result<Generation> {
         let u = self.in_use()?;
-        if let Some(note) = crate::report::in_use_note(&u) {
-            self.p.say(&note);
-        }
+        report::tell(&mut self.p, &Event::StartsFrom(&u));
         Ok(u.generation)
     }
 
@@ -128,17 +126,22 @@ impl<P: Platform> Pkg<P> {
                 // Exactly this version, from the repository or a file: nothing to do (and the
                 // record, with its origin, stays as it is).
                 if same.version == m.version && damaged.is_none() && same.store == m.id() {
-                    me.p.say(&format!("{} {} is already installed", m.name, m.version));
+                    let event = Event::AlreadyInstalled {
+                        name: &m.name,
+                        version: &m.version,
+                    };
+                    report::tell(&mut me.p, &event);
                     return Ok(None);
                 }
             }
             if let Some(problems) = damaged {
-                me.p.say(&damaged_line(
-                    &m.name,
-                    &m.version,
-                    &problems,
-                    &format!("installing it again from {}", store::file_name(&file)),
-                ));
+                let event = Event::Damaged {
+                    name: &m.name,
+                    version: &m.version,
+                    problems: &problems,
+                    repair: Repair::FromFile(store::file_name(&file)),
+                };
+                report::tell(&mut me.p, &event);
                 tx.replace.push(m.id());
             }
             pkgs.push(store::installed_from(&m, true, Origin::File));
@@ -263,8 +266,13 @@ impl<P: Platform> Pkg<P> {
                 Store::new(&mut self.p).manifest(&id)?
             } else {
                 if !problems.is_empty() {
-                    self.p
-                        .say(&damaged_line(name, version, &problems, "fetching it again"));
+                    let event = Event::Damaged {
+                        name,
+                        version,
+                        problems: &problems,
+                        repair: Repair::Fetch,
+                    };
+                    report::tell(&mut self.p, &event);
                     tx.replace.push(id.clone());
                     repaired = true;
                 }
@@ -291,8 +299,7 @@ impl<P: Platform> Pkg<P> {
                     .any(|q| q.name == p.name && q.explicit == p.explicit)
             });
         if unchanged && !repaired {
-            self.p
-                .say("nothing to do: the requested packages are installed and up to date");
+            report::tell(&mut self.p, &Event::NothingToDo);
             return Ok(None);
         }
         let next = self.next_generation(old, pkgs, reason.to_string())?;
@@ -321,8 +328,11 @@ impl<P: Platform> Pkg<P> {
             root.consistent_snapshot,
             &info.hashes,
         )?;
-        self.p
-            .say(&format!("downloading {file} ({} bytes)", info.length));
+        let event = Event::Downloading {
+            file: &file,
+            bytes: info.length,
+        };
+        report::tell(&mut self.p, &event);
         let want = Expected {
             file: &file,
             length: info.length,

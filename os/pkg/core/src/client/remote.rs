@@ -102,11 +102,11 @@ impl<P: Platform> Pkg<P> {
         }
         repo::write_atomic(&mut self.p, &layout::metadata_file("root"), &bytes)?;
         repo::save_config(&mut self.p, &config)?;
-        let n = config.package_keys.len();
-        self.p.say(&format!(
-            "repository set to {} ({n} package signing key(s) trusted)",
-            config.url
-        ));
+        let event = Event::RepoSet {
+            url: &config.url,
+            package_keys: config.package_keys.len(),
+        };
+        report::tell(&mut self.p, &event);
         Ok(())
     }
 
@@ -116,13 +116,11 @@ impl<P: Platform> Pkg<P> {
         let index = repo::update(&mut self.p)?;
         let n = index.packages().len();
         let refused = index.refused().len();
-        let mut line = format!("repository metadata verified: {n} package(s) available");
-        if refused > 0 {
-            line.push_str(&format!(
-                ", {refused} release(s) skipped as built for another system"
-            ));
-        }
-        self.p.say(&line);
+        let event = Event::Updated {
+            available: n,
+            refused,
+        };
+        report::tell(&mut self.p, &event);
         Ok(n)
     }
 
