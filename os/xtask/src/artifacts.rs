@@ -49,15 +49,6 @@ fn build_target(packages: &[&str]) -> Result<Vec<PathBuf>> {
     Ok(exes)
 }
 
-/// Run the host image tool (`swiftos-image`) with arguments.
-pub fn image_tool(args: &[&std::ffi::OsStr]) -> Result<()> {
-    let mut c = super::cargo();
-    c.current_dir(repo_root())
-        .args(["run", "--quiet", "--release", "-p", "swiftos-image", "--"])
-        .args(args);
-    check(&mut c, "swiftos-image")
-}
-
 /// Where the base image pins the seed repository's root public key (`pkg repo set URL` trusts
 /// a repository whose root metadata this key signs).
 pub const PINNED_ROOT_KEY: &str = "/etc/swos/repo-root.pub";

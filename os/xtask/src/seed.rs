@@ -4,8 +4,8 @@
 use anyhow::Result;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use swiftos_harness::repo_root;
 use swiftos_seed::SeedConfig;
-use swiftos_tests::repo_root;
 
 /// The ports `seed/seed.toml` lists.
 pub fn ports() -> Result<Vec<String>> {
@@ -25,7 +25,7 @@ pub fn publish() -> Result<PathBuf> {
     Ok(swiftos_seed::publish(&repo_root())?)
 }
 
-pub use swiftos_tests::repo_fixture::RepoServer;
+pub use swiftos_harness::servers::RepoServer;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> Result<u16> {

@@ -6,13 +6,14 @@
 //! (`http://repo.swiftos.test:PORT/`), and `swiftos-image store build` turns the scratch root's
 //! `pkg/` directory into a store image.
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use swiftos_tests::repo_root;
+use swiftos_harness::repo_root;
+use swiftos_image::store::{self as store_image, StoreSummary};
+use swiftos_pkg::HostPlatform;
+use swiftos_pkg_core::{Pkg, PublicKey, TrustedRoot};
 
-use crate::artifacts::{check, image_tool};
 use crate::seed;
 
 /// The store image `cargo xtask run` attaches (kept between runs: it is the guest's disk).
@@ -23,13 +24,26 @@ pub fn default_image() -> PathBuf {
 /// Default store size (the image file is sparse).
 pub const DEFAULT_SIZE: &str = "256M";
 
-fn host_pkg(root: &Path) -> Command {
-    let mut c = super::cargo();
-    c.current_dir(repo_root())
-        .args(["run", "--quiet", "-p", "swiftos-pkg", "--bin", "pkg", "--"])
-        .arg("--root")
-        .arg(root);
-    c
+/// The host package client over the system root `root` (`pkg --root ROOT`), in-process.
+fn host_pkg(root: &Path) -> Result<Pkg<HostPlatform>> {
+    let platform = HostPlatform::new(root, 60)
+        .map_err(|e| anyhow!("host package client over {}: {e}", root.display()))?;
+    Ok(Pkg::new(platform))
+}
+
+fn said(what: &str) -> impl FnOnce(swiftos_pkg_core::Error) -> anyhow::Error + '_ {
+    move |e| anyhow!("{what}: {}", swiftos_pkg_core::report::failure(&e))
+}
+
+fn print_store(path: &Path, s: &StoreSummary) {
+    println!(
+        "{}: package store, {} MiB, {} files, {} directories, {} KiB used",
+        path.display(),
+        s.size >> 20,
+        s.files,
+        s.dirs,
+        s.used_bytes >> 10
+    );
 }
 
 /// A blank, formatted store image.
@@ -37,13 +51,10 @@ pub fn create_blank(out: &Path, size: &str) -> Result<()> {
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    image_tool(&[
-        "store".as_ref(),
-        "create".as_ref(),
-        "--size".as_ref(),
-        size.as_ref(),
-        out.as_os_str(),
-    ])
+    let s = store_image::create(out, store_image::parse_size(size)?)
+        .with_context(|| format!("creating {}", out.display()))?;
+    print_store(out, &s);
+    Ok(())
 }
 
 /// Build a store image at `out` holding `packages` from the seed repository, configured for the
@@ -51,69 +62,38 @@ pub fn create_blank(out: &Path, size: &str) -> Result<()> {
 pub fn preseed(out: &Path, packages: &[String], size: &str, guest_repo_port: u16) -> Result<()> {
     let web_root = seed::publish()?;
     let keys = seed::keys_dir()?;
-    let root_pub = keys.join("root.pub");
+    let root_key = swpkg_keys::read_public_key(&keys.join("root.pub"))?;
     let scratch = repo_root().join("build/store-root");
     if scratch.exists() {
         std::fs::remove_dir_all(&scratch)
             .with_context(|| format!("removing {}", scratch.display()))?;
     }
     std::fs::create_dir_all(&scratch)?;
+    let mut pkg = host_pkg(&scratch)?;
+    let addr: SocketAddr = format!("127.0.0.1:{}", seed::free_port()?).parse()?;
+    let _server = seed::serve(&web_root, addr)?;
+    let url = format!("http://{addr}/");
+    let root = TrustedRoot::Key(PublicKey::Ed25519(root_key));
+    pkg.repo_set(&url, root, &[])
+        .map_err(said("pkg repo set (host, preseeding)"))?;
+    pkg.update().map_err(said("pkg update (host)"))?;
     if !packages.is_empty() {
-        let addr: SocketAddr = format!("127.0.0.1:{}", seed::free_port()?).parse()?;
-        let _server = seed::serve(&web_root, addr)?;
-        let url = format!("http://{addr}/");
-        check(
-            host_pkg(&scratch)
-                .args(["repo", "set", &url, "--root-key"])
-                .arg(&root_pub),
-            "pkg repo set (host, preseeding)",
-        )?;
-        check(host_pkg(&scratch).arg("update"), "pkg update (host)")?;
         println!("== store: installing {} ==", packages.join(" "));
-        check(
-            host_pkg(&scratch).arg("install").args(packages),
-            "pkg install (host, preseeding)",
-        )?;
+        pkg.install(packages)
+            .map_err(said("pkg install (host, preseeding)"))?;
     }
-    // The metadata just verified against the seed's root: `repo set` below forgets it (another
-    // address could be another repository), but it is the same repository under its DNS name,
-    // so it is put back and `pkg search`/`pkg info` work in the guest before any `pkg update`.
-    let metadata_dir = scratch.join("pkg/etc/metadata");
-    let mut verified = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&metadata_dir) {
-        for e in entries.flatten() {
-            if e.path().is_file() {
-                verified.push((e.file_name(), std::fs::read(e.path())?));
-            }
-        }
-    }
-    // What the guest will use: the DNS name of the seed repository, the same trusted root.
+    // What the guest will use: the same repository under its DNS name, with the trust and the
+    // verified metadata kept, so `pkg search`/`pkg info` work before any `pkg update`.
     let guest_url = format!("http://repo.swiftos.test:{guest_repo_port}/");
-    check(
-        host_pkg(&scratch)
-            .args(["repo", "set", &guest_url, "--trusted-root"])
-            .arg(web_root.join("metadata/1.root.json"))
-            .arg("--package-key")
-            .arg(&root_pub),
-        "pkg repo set (host, guest URL)",
-    )?;
-    for (name, bytes) in verified {
-        let path = metadata_dir.join(&name);
-        if !path.exists() {
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        }
-    }
+    pkg.repo_relocate(&guest_url)
+        .map_err(said("pkg repo set (host, guest URL)"))?;
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
     println!("== store: writing {} ==", out.display());
-    image_tool(&[
-        "store".as_ref(),
-        "build".as_ref(),
-        "--from".as_ref(),
-        scratch.join("pkg").as_os_str(),
-        "--size".as_ref(),
-        size.as_ref(),
-        out.as_os_str(),
-    ])
+    let from = scratch.join("pkg");
+    let s = store_image::build(&from, out, store_image::parse_size(size)?)
+        .with_context(|| format!("building {} from {}", out.display(), from.display()))?;
+    print_store(out, &s);
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //! for the tests, so both boot exactly the same machine.
 
 pub mod net;
+pub mod servers;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

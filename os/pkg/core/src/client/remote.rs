@@ -39,24 +39,11 @@ impl<P: Platform> Pkg<P> {
         root: TrustedRoot,
         package_keys: &[VerifyingKey],
     ) -> Result<()> {
-        let Some(rest) = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"))
-        else {
-            return Err(Error::Usage(format!(
-                "repository URL {url:?} has no http:// in front; e.g. http://{}/",
-                url.trim_end_matches('/')
-            )));
-        };
-        if rest.is_empty() || rest.starts_with('/') || rest.starts_with(':') {
-            return Err(Error::Usage(format!(
-                "repository URL {url:?} names no host; e.g. http://repo.swiftos.test:8080/"
-            )));
-        }
+        let url = checked_url(url)?;
         self.lock()?;
         let mut keys: Vec<String> = package_keys.iter().map(|k| hex(k.as_bytes())).collect();
         let config = RepoConfig {
-            url: url.trim_end_matches('/').to_string(),
+            url: url.clone(),
             metadata_path: "metadata".into(),
             targets_path: "targets".into(),
             package_keys: Vec::new(),
@@ -101,6 +88,25 @@ impl<P: Platform> Pkg<P> {
             }
         }
         repo::write_atomic(&mut self.p, &layout::metadata_file("root"), &bytes)?;
+        repo::save_config(&mut self.p, &config)?;
+        let event = Event::RepoSet {
+            url: &config.url,
+            package_keys: config.package_keys.len(),
+        };
+        report::tell(&mut self.p, &event);
+        Ok(())
+    }
+
+    /// The same repository at another URL (a mirror, or its DNS name instead of an address):
+    /// keep the trusted root, the verified metadata and the package keys, change only where
+    /// they are fetched from. Used to hand a store prepared on the host to the guest.
+    pub fn repo_relocate(&mut self, url: &str) -> Result<()> {
+        let url = checked_url(url)?;
+        self.lock()?;
+        let config = RepoConfig {
+            url,
+            ..repo::load_config(&mut self.p)?
+        };
         repo::save_config(&mut self.p, &config)?;
         let event = Event::RepoSet {
             url: &config.url,
@@ -189,4 +195,23 @@ impl<P: Platform> Pkg<P> {
             installed,
         })
     }
+}
+
+/// `url` if it is an http(s) URL naming a host, without a trailing `/`.
+fn checked_url(url: &str) -> Result<String> {
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return Err(Error::Usage(format!(
+            "repository URL {url:?} has no http:// in front; e.g. http://{}/",
+            url.trim_end_matches('/')
+        )));
+    };
+    if rest.is_empty() || rest.starts_with('/') || rest.starts_with(':') {
+        return Err(Error::Usage(format!(
+            "repository URL {url:?} names no host; e.g. http://repo.swiftos.test:8080/"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_string())
 }
