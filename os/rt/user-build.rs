@@ -29,6 +29,8 @@ SECTIONS
 "#
     );
     let path = out.join("swiftos-user.ld");
+    // OUT_DIR is cargo's scratch space, rewritten on every build: no atomic replace needed.
+    #[allow(clippy::disallowed_methods)]
     std::fs::write(&path, script).expect("writing linker script");
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.starts_with("aarch64") && target.ends_with("-none") {

@@ -83,7 +83,7 @@ pub fn repo_fixture(env: &PortEnv, names: &[String], out: &Path) -> Result<Fixtu
     let packages = built
         .iter()
         .map(|p| {
-            let facts = catalog_repo::package_meta(&p.manifest);
+            let facts = catalog_signer::package_meta(&p.manifest);
             let target = catalog_hosted::layout::package_target(&facts.name, &facts.version);
             debug_assert!(published.added.contains(&target));
             (target, p.sha256.clone())

@@ -81,7 +81,7 @@ fn package_lua_from_a_clean_cache_reproducibly() {
 fn repo_fixture_verifies_with_the_catalog_client() {
     use catalog_core::client::{Client, Config};
     use catalog_core::{Compat, Index};
-    use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
+    use catalog_signer::host::{fetch_file, DirStore, DirTufPlatform};
     type Fetch = fn(&str, u64) -> Result<Vec<u8>, catalog_core::FetchError>;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -94,9 +94,9 @@ fn repo_fixture_verifies_with_the_catalog_client() {
 
     let trusted = tmp.path().join("trusted");
     let root1 = std::fs::read(&f.root_json).unwrap();
-    let mut p = HostPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
+    let mut p = DirTufPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
     Client::init(&mut p, &root1).unwrap();
-    let platform = HostPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
+    let platform = DirTufPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
     let meta = out.join("metadata");
     let targets = out.join("targets");
     let mut c = Client::new(

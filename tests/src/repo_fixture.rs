@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use catalog_core::Compat;
 use catalog_hosted::layout::package_target;
 use catalog_hosted::{PackageSigner, PublishOptions};
-use catalog_repo::Expiry;
+use catalog_signer::Expiry;
 
 use crate::{repo_root, target_dir};
 pub use swiftos_harness::servers::{image_tool_binary, repo_server_binary, RepoServer};
@@ -35,7 +35,7 @@ pub enum FixtureError {
         source: std::io::Error,
     },
     #[error("repository: {0}")]
-    Repo(#[from] catalog_repo::RepoError),
+    Repo(#[from] catalog_signer::RepoError),
     #[error("keys: {0}")]
     Keys(#[from] catalog_hosted::HostedError),
     #[error("package: {0}")]
@@ -204,7 +204,7 @@ impl TestRepo {
     /// comes from its own manifest).
     pub fn add(&mut self, swpkg_file: &Path) -> Result<String> {
         let inspected = swpkg_host::inspect_package(swpkg_file)?;
-        let meta = catalog_repo::package_meta(&inspected.manifest);
+        let meta = catalog_signer::package_meta(&inspected.manifest);
         let file_name = swpkg_file.file_name().unwrap_or_default();
         let dest = self.opts.packages.join(file_name);
         fs::copy(swpkg_file, &dest).map_err(io(format!("copying to {}", dest.display())))?;

@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use catalog_core::Compat;
-use catalog_repo::Expiry;
+use catalog_signer::Expiry;
 use swiftos_tests::net::start_dns;
 use swiftos_tests::python_tuf::{self, PeerRepo};
 use swiftos_tests::repo_fixture::{

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use catalog_core::Compat;
-use catalog_repo::Expiry;
+use catalog_signer::Expiry;
 use swiftos_tests::net::{start_dns, TestDns};
 use swiftos_tests::repo_fixture::{
     blank_store, build_package, copy_tree, noise, now, seed_keys_dir, seed_web_root, work_dir,

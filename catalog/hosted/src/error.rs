@@ -46,7 +46,7 @@ pub enum HostedError {
     Usage(String),
     /// The repository library refused the operation.
     #[error(transparent)]
-    Repo(#[from] catalog_repo::RepoError),
+    Repo(#[from] catalog_signer::RepoError),
     /// JSON encoding failed.
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),

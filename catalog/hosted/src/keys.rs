@@ -9,12 +9,12 @@
 //!
 //! The root key is ed25519 (the format `swpkg keygen` writes): clients pin it and it signs
 //! packages, both ed25519-only. The timestamp, snapshot and targets keys may be ed25519 or ECDSA
-//! P-256 (PEM files, see [`catalog_repo::keys`]); [`generate_keys_of`] makes either.
+//! P-256 (PEM files, see [`catalog_signer::keys`]); [`generate_keys_of`] makes either.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use catalog_repo::{KeyPair, KeyType, RoleSpec, RootSpec, Signers};
+use catalog_signer::{KeyPair, KeyType, RoleSpec, RootSpec, Signers};
 use ed25519_dalek::VerifyingKey;
 
 use crate::error::HostedError;

@@ -1,5 +1,5 @@
 //! SwiftOS hosted repositories: [`publish`] writes a static-hostable web root (TUF metadata with
-//! consistent snapshots made by `catalog-repo`, the packages with `.sha256` sidecars,
+//! consistent snapshots made by `catalog-signer`, the packages with `.sha256` sidecars,
 //! `hosted-repo.json`, `repo-root.pub` and a static HTML package browser) that any static web
 //! server can serve, and [`verify_url`] checks such a root over HTTP the way a client would,
 //! reporting every problem it finds. `swport repo publish` / `swport repo verify-url` are thin
@@ -12,8 +12,8 @@ pub mod layout;
 pub mod publish;
 pub mod verify;
 
-pub use catalog_repo::Expiry;
-pub use catalog_repo::KeyType;
+pub use catalog_signer::Expiry;
+pub use catalog_signer::KeyType;
 pub use error::HostedError;
 pub use keys::{
     generate_keys, generate_keys_of, generate_package_key, PackageSigner, PublisherKeys,

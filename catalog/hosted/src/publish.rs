@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use catalog_core::index::{valid_name, PackageMeta, PACKAGE_KEY};
 use catalog_core::metadata::sha256_hex;
 use catalog_core::{Compat, Role};
-use catalog_repo::{Expiry, Repository};
+use catalog_signer::{Expiry, Repository};
 use swpkg_core::Manifest;
 
 use crate::browser::{self, BrowserPackage};
@@ -91,11 +91,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostedError>
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(HostedError::io("cannot create", parent))?;
     }
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp~");
-    let tmp = path.with_file_name(tmp_name);
-    fs::write(&tmp, bytes).map_err(HostedError::io("cannot write", &tmp))?;
-    fs::rename(&tmp, path).map_err(HostedError::io("cannot rename into", path))
+    atomic_write::write(path, bytes).map_err(HostedError::io("cannot write", path))
 }
 
 fn check_label(what: &str, v: &str) -> Result<(), HostedError> {
@@ -322,7 +318,7 @@ fn publish_locked(
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
     for c in candidates {
-        let facts = catalog_repo::package_meta(&c.manifest);
+        let facts = catalog_signer::package_meta(&c.manifest);
         let target = package_target(&facts.name, &facts.version);
         let digest = sha256_hex(&c.bytes);
         if let Some(existing) = repo.targets().targets.get(&target) {
@@ -400,7 +396,7 @@ fn publish_locked(
     write_atomic(&out.join(HOSTED_REPO_JSON), &hosted_json)?;
     write_atomic(&pin_path, swpkg_core::format_public_key(&pinned).as_bytes())?;
 
-    // Metadata last; catalog-repo writes timestamp.json after everything it pins.
+    // Metadata last; catalog-signer writes timestamp.json after everything it pins.
     let signer_set = SignerSet::new(keys);
     repo.publish(&signer_set.signers(), now)?;
     let snapshot_version = read_version(&out.join(METADATA_DIR).join("snapshot.json"))?;

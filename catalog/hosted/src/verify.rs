@@ -110,7 +110,7 @@ impl Http {
         if resp.content_length().is_some_and(|n| n > max_len) {
             return Err(FetchError::TooLarge);
         }
-        catalog_repo::host::read_limited(resp, max_len)
+        catalog_signer::host::read_limited(resp, max_len)
     }
 }
 
@@ -123,13 +123,13 @@ fn fetch_err(e: &FetchError) -> String {
 }
 
 /// A TUF client platform with trusted metadata in memory.
-struct MemPlatform {
+struct MemTufPlatform {
     http: Http,
     store: BTreeMap<&'static str, Vec<u8>>,
     now: i64,
 }
 
-impl Platform for MemPlatform {
+impl Platform for MemTufPlatform {
     fn fetch(&mut self, url: &str, max_len: u64) -> Result<Vec<u8>, FetchError> {
         self.http.get(url, max_len)
     }
@@ -313,7 +313,7 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
             return Ok(rep);
         }
     }
-    let mut platform = MemPlatform {
+    let mut platform = MemTufPlatform {
         http,
         store: BTreeMap::new(),
         now: now(),

@@ -15,7 +15,7 @@ use catalog_core::client::FetchError;
 use catalog_core::{Client, Config};
 use catalog_hosted::layout::{parse_sidecar, HostedRepo};
 use catalog_hosted::{publish, verify_url, PublishOptions, VerifyOptions};
-use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
+use catalog_signer::host::{fetch_file, DirStore, DirTufPlatform};
 
 /// Serve `dir` read-only over HTTP/1.1 (one thread per connection, `Connection: close`).
 fn serve(dir: PathBuf) -> String {
@@ -348,7 +348,7 @@ fn readers_never_see_metadata_pointing_at_missing_files() {
     let reader = thread::spawn(move || {
         let root1 = fs::read(out.join("metadata/1.root.json")).unwrap();
         let fetch = |url: &str, max: u64| -> Result<Vec<u8>, FetchError> { fetch_file(url, max) };
-        let mut platform = HostPlatform::new(DirStore::new(&store_dir), fetch);
+        let mut platform = DirTufPlatform::new(DirStore::new(&store_dir), fetch);
         Client::init(&mut platform, &root1).unwrap();
         let meta = out.join("metadata");
         let tgt = out.join("targets");
@@ -672,7 +672,7 @@ fn an_ecdsa_root_key_is_refused_in_words() {
     let f = Fixture::new();
     fs::remove_file(f.keys.join("root.key")).unwrap();
     fs::remove_file(f.keys.join("root.pub")).unwrap();
-    catalog_repo::KeyPair::generate_of(catalog_hosted::KeyType::EcdsaP256)
+    catalog_signer::KeyPair::generate_of(catalog_hosted::KeyType::EcdsaP256)
         .unwrap()
         .write(&f.keys, "root")
         .unwrap();

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use catalog_core::client::{Client, Config, FetchError};
-use catalog_repo::host::{read_limited, DirStore, HostPlatform};
+use catalog_signer::host::{read_limited, DirStore, DirTufPlatform};
 
 const USAGE: &str = "usage:
   tuf-client --metadata-dir D init ROOT_JSON
@@ -104,7 +104,7 @@ fn run(a: Args) -> Result<()> {
         .timeout(Duration::from_secs(60))
         .build()
         .context("cannot create the HTTP client")?;
-    let platform = HostPlatform::new(store, move |url: &str, max: u64| {
+    let platform = DirTufPlatform::new(store, move |url: &str, max: u64| {
         http_fetch(&agent, url, max)
     });
     match a
@@ -197,9 +197,7 @@ fn already_present<P: catalog_core::Platform>(
 fn write_target(out: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join(quote(name));
-    let tmp = out.join(format!(".{}.part", quote(name)));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+    atomic_write::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn main() -> ExitCode {

@@ -1,4 +1,4 @@
-//! The conformance CLI against a repository written by `catalog-repo`, served over real HTTP on
+//! The conformance CLI against a repository written by `catalog-signer`, served over real HTTP on
 //! 127.0.0.1 by the tests' tiny file server (`swiftos_tests::python_tuf::serve`).
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use swiftos_tests::python_tuf::{serve, serve_counting};
 
 use catalog_core::Compat;
-use catalog_repo::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
+use catalog_signer::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
 
 /// Run `tuf-client`: exit status and standard error.
 fn tuf(args: &[&str]) -> (i32, String) {
@@ -29,7 +29,7 @@ fn tuf_out(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// A repository in `dir`, written by `catalog-repo` with one key per role, holding one target
+/// A repository in `dir`, written by `catalog-signer` with one key per role, holding one target
 /// `docs/readme.txt` (`read me\n`).
 fn publish_readme(dir: &Path) -> Repository {
     let keys: Vec<KeyPair> = (1..=4u8).map(|i| KeyPair::from_seed([i; 32])).collect();

@@ -1,5 +1,5 @@
 //! swpkg key files: generation, writing and parsing. The one implementation of the format;
-//! `swpkg keygen`, package signing and repository signing (`catalog-repo`) all use it.
+//! `swpkg keygen`, package signing and repository signing (`catalog-signer`) all use it.
 //!
 //! * Public key (`NAME.pub`): one line `swpkg-ed25519-public-v1 <64 hex digits>` (the 32-byte
 //!   ed25519 public key), see [`swpkg_core::key`].
@@ -117,7 +117,7 @@ pub fn write_key_pair(
 }
 
 /// The one writer of key pair files, whatever the key type (swpkg's ed25519 lines here, PEM
-/// keys in `catalog-repo`): `dir/NAME.key` (mode 0600) and `dir/NAME.pub`, each written whole
+/// keys in `catalog-signer`): `dir/NAME.key` (mode 0600) and `dir/NAME.pub`, each written whole
 /// and synced (`atomic_write`), neither ever replacing an existing file. Returns the two paths.
 pub fn write_key_files(
     dir: &Path,

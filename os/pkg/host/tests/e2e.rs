@@ -1,5 +1,5 @@
 //! Host end-to-end tests of `pkg --root`: real packages (swpkg host library), a real signed
-//! repository (catalog-repo), served over real HTTP on 127.0.0.1 by a tiny server thread that
+//! repository (catalog-signer), served over real HTTP on 127.0.0.1 by a tiny server thread that
 //! supports `Range` and can misbehave (truncate, stall) on request.
 
 use std::collections::{BTreeMap, HashSet};
@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use catalog_core::index::PackageMeta;
 use catalog_core::Compat;
-use catalog_repo::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
+use catalog_signer::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
 use ed25519_dalek::SigningKey;
 
 const SEED: [u8; 32] = [42u8; 32];

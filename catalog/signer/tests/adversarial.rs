@@ -7,7 +7,7 @@ use catalog_core::client::Client;
 use catalog_core::error::KeySource;
 use catalog_core::metadata::Signature;
 use catalog_core::{Error, Role};
-use catalog_repo::{sign, snapshot_for, timestamp_for};
+use catalog_signer::{sign, snapshot_for, timestamp_for};
 use common::*;
 
 #[test]
@@ -516,7 +516,7 @@ fn threshold_not_met() {
     sim.ts_keys = vec![key(10), key(11)];
     let mut spec = sim.spec();
     spec.timestamp.threshold = 2;
-    let root = catalog_repo::build_root(&spec, 2, NOW + DAY * 365, false);
+    let root = catalog_signer::build_root(&spec, 2, NOW + DAY * 365, false);
     let b = sign(&root, &[&key(1)]).unwrap();
     sim.server.insert("meta/2.root.json".into(), b);
     sim.ts_keys = vec![key(10)]; // only one of the two signs
@@ -585,7 +585,7 @@ fn one_key_under_two_keyids_counts_once() {
     // object with an extra, ignored field) with threshold 2; one key signing twice must not pass.
     let mut sim = Sim::new(false);
     let spec = sim.spec();
-    let mut root = catalog_repo::build_root(&spec, 2, NOW + 365 * DAY, false);
+    let mut root = catalog_signer::build_root(&spec, 2, NOW + 365 * DAY, false);
     let k = key(10).public_key();
     let alias = "aa".repeat(32);
     root.keys.insert(alias.clone(), k);

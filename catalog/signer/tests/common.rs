@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use catalog_core::client::{Client, Config, FetchError, Platform};
 use catalog_core::metadata::TargetFile;
 use catalog_core::{Error, Role};
-use catalog_repo::build::target_file;
-use catalog_repo::{
+use catalog_signer::build::target_file;
+use catalog_signer::{
     build_root, sign, snapshot_for, targets_meta, timestamp_for, KeyPair, RoleSpec, RootSpec,
 };
 

@@ -7,8 +7,8 @@ use std::path::Path;
 use catalog_core::client::{Client, Config};
 use catalog_core::index::{Index, IndexError, PackageMeta};
 use catalog_core::{Compat, Error, Role};
-use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
-use catalog_repo::{Expiry, KeyPair, RepoError, Repository, RoleSpec, RootSpec, Signers};
+use catalog_signer::host::{fetch_file, DirStore, DirTufPlatform};
+use catalog_signer::{Expiry, KeyPair, RepoError, Repository, RoleSpec, RootSpec, Signers};
 use semver::VersionReq;
 
 fn now() -> i64 {
@@ -39,8 +39,8 @@ fn swiftos_abi_version() -> u32 {
 
 type Fetch = fn(&str, u64) -> Result<Vec<u8>, catalog_core::FetchError>;
 
-fn client(repo: &Path, trusted: &Path) -> Client<HostPlatform<Fetch>> {
-    let platform = HostPlatform::new(DirStore::new(trusted), fetch_file as Fetch);
+fn client(repo: &Path, trusted: &Path) -> Client<DirTufPlatform<Fetch>> {
+    let platform = DirTufPlatform::new(DirStore::new(trusted), fetch_file as Fetch);
     let meta = repo.join("metadata");
     let targets = repo.join("targets");
     Client::new(
@@ -103,7 +103,7 @@ fn publish_rotate_verify_index_resolve() {
 
         // Client initialised with the out-of-band root.
         let root1 = std::fs::read(repo_dir.join("metadata/1.root.json")).unwrap();
-        let mut p = HostPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
+        let mut p = DirTufPlatform::new(DirStore::new(&trusted), fetch_file as Fetch);
         Client::init(&mut p, &root1).unwrap();
         let mut c = client(&repo_dir, &trusted);
         c.refresh().unwrap();
@@ -307,7 +307,7 @@ fn bad_package_metadata_is_refused_by_the_index() {
         let mut t = repo.targets().clone();
         t.targets.insert(
             "packages/a.swpkg".into(),
-            catalog_repo::build::target_file(b"a", Some(custom.clone())),
+            catalog_signer::build::target_file(b"a", Some(custom.clone())),
         );
         let e = Index::from_targets(&t, &Compat::swiftos()).unwrap_err();
         assert!(

@@ -12,8 +12,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -255,39 +253,18 @@ fn read_key_text(path: &Path) -> Result<String, RepoError> {
     fs::read_to_string(path).map_err(io)
 }
 
-/// Write an ECDSA key pair as PEM files, never overwriting: `NAME.key` (PKCS#8, 0600, synced)
-/// and `NAME.pub` (SubjectPublicKeyInfo).
+/// Write an ECDSA key pair as PEM files through the one key-pair writer (never overwriting):
+/// `NAME.key` (PKCS#8, 0600) and `NAME.pub` (SubjectPublicKeyInfo).
 fn write_ecdsa_pair(
     dir: &Path,
     name: &str,
     key: &p256::ecdsa::SigningKey,
 ) -> Result<(PathBuf, PathBuf), RepoError> {
-    fs::create_dir_all(dir).map_err(RepoError::io("cannot create directory", dir))?;
-    let secret = dir.join(format!("{name}.key"));
-    let public = dir.join(format!("{name}.pub"));
-    for p in [&secret, &public] {
-        if p.exists() {
-            return Err(RepoError::Key {
-                path: p.clone(),
-                reason: "already exists; remove it or pick another name".into(),
-            });
-        }
-    }
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| RepoError::Invalid(format!("cannot encode the P-256 key: {e}")))?;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&secret)
-        .map_err(RepoError::io("cannot create", &secret))?;
-    f.write_all(pem.as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(RepoError::io("cannot write", &secret))?;
-    fs::write(&public, ecdsa_public_pem(key.verifying_key()))
-        .map_err(RepoError::io("cannot write", &public))?;
-    Ok((secret, public))
+    let public = ecdsa_public_pem(key.verifying_key());
+    swpkg_keys::write_key_files(dir, name, &pem, &public).map_err(|e| key_error(dir, e))
 }
 
 /// Key files are `swpkg`'s: map its error into ours, keeping the path and the reason.

@@ -10,8 +10,8 @@ use catalog_core::client::Client;
 use catalog_core::error::KeySource;
 use catalog_core::metadata::{DelegatedRole, Delegations, MetaFile, TargetFile};
 use catalog_core::{Error, Role};
-use catalog_repo::build::target_file;
-use catalog_repo::{sign, snapshot_for, targets_meta, timestamp_for, KeyPair};
+use catalog_signer::build::target_file;
+use catalog_signer::{sign, snapshot_for, targets_meta, timestamp_for, KeyPair};
 use common::*;
 
 /// A delegated role to publish: name, signing key, version, expiry, its own targets, and the

@@ -50,9 +50,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RepoError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(RepoError::io("cannot create", parent))?;
     }
-    let tmp = path.with_extension("tmp~");
-    fs::write(&tmp, bytes).map_err(RepoError::io("cannot write", &tmp))?;
-    fs::rename(&tmp, path).map_err(RepoError::io("cannot rename into", path))
+    atomic_write::write(path, bytes).map_err(RepoError::io("cannot write", path))
 }
 
 fn check_signed<T: RoleMeta>(bytes: &[u8], root: &Root, role: Role) -> Result<(), RepoError> {

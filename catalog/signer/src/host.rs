@@ -43,9 +43,7 @@ impl DirStore {
         fs::create_dir_all(&self.dir)
             .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
         let p = self.path(role);
-        let tmp = self.dir.join(format!(".{}.json.tmp", role.name()));
-        fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        fs::rename(&tmp, &p).map_err(|e| format!("cannot replace {}: {e}", p.display()))
+        atomic_write::write(&p, bytes).map_err(|e| format!("cannot replace {}: {e}", p.display()))
     }
 
     fn delegated_path(&self, name: &str) -> PathBuf {
@@ -70,12 +68,7 @@ impl DirStore {
         fs::create_dir_all(&self.dir)
             .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
         let p = self.delegated_path(name);
-        let tmp = self.dir.join(format!(
-            ".{}.json.tmp",
-            catalog_core::client::percent_encode(name)
-        ));
-        fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        fs::rename(&tmp, &p).map_err(|e| format!("cannot replace {}: {e}", p.display()))
+        atomic_write::write(&p, bytes).map_err(|e| format!("cannot replace {}: {e}", p.display()))
     }
 
     /// Delete a role's trusted metadata.
@@ -112,20 +105,20 @@ pub fn read_limited<R: Read>(r: R, max_len: u64) -> Result<Vec<u8>, FetchError> 
 }
 
 /// Host platform: a [`DirStore`], the system clock and a fetch function.
-pub struct HostPlatform<F> {
+pub struct DirTufPlatform<F> {
     /// Trusted metadata.
     pub store: DirStore,
     fetch: F,
 }
 
-impl<F: FnMut(&str, u64) -> Result<Vec<u8>, FetchError>> HostPlatform<F> {
+impl<F: FnMut(&str, u64) -> Result<Vec<u8>, FetchError>> DirTufPlatform<F> {
     /// Combine a store and a fetch function.
     pub fn new(store: DirStore, fetch: F) -> Self {
-        HostPlatform { store, fetch }
+        DirTufPlatform { store, fetch }
     }
 }
 
-impl<F: FnMut(&str, u64) -> Result<Vec<u8>, FetchError>> Platform for HostPlatform<F> {
+impl<F: FnMut(&str, u64) -> Result<Vec<u8>, FetchError>> Platform for DirTufPlatform<F> {
     fn fetch(&mut self, url: &str, max_len: u64) -> Result<Vec<u8>, FetchError> {
         (self.fetch)(url, max_len)
     }

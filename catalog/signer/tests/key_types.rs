@@ -6,9 +6,9 @@ use std::path::Path;
 
 use catalog_core::client::{Client, Config};
 use catalog_core::{Compat, Error};
-use catalog_repo::host::{fetch_file, DirStore, HostPlatform};
-use catalog_repo::keys::KeyType;
-use catalog_repo::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
+use catalog_signer::host::{fetch_file, DirStore, DirTufPlatform};
+use catalog_signer::keys::KeyType;
+use catalog_signer::{Expiry, KeyPair, Repository, RoleSpec, RootSpec, Signers};
 
 type Fetch = fn(&str, u64) -> Result<Vec<u8>, catalog_core::FetchError>;
 
@@ -19,11 +19,11 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-fn platform(trusted: &Path) -> HostPlatform<Fetch> {
-    HostPlatform::new(DirStore::new(trusted), fetch_file as Fetch)
+fn platform(trusted: &Path) -> DirTufPlatform<Fetch> {
+    DirTufPlatform::new(DirStore::new(trusted), fetch_file as Fetch)
 }
 
-fn client(repo: &Path, trusted: &Path) -> Client<HostPlatform<Fetch>> {
+fn client(repo: &Path, trusted: &Path) -> Client<DirTufPlatform<Fetch>> {
     let meta = repo.join("metadata");
     let targets = repo.join("targets");
     let config = Config::new(meta.to_str().unwrap(), targets.to_str().unwrap());
@@ -154,7 +154,7 @@ fn ecdsa_key_files_sign_a_repository() {
         .iter()
         .map(|n| KeyPair::read(&key_dir.join(format!("{n}.key"))).unwrap())
         .collect();
-    let public = catalog_repo::read_public_key(&key_dir.join("targets.pub")).unwrap();
+    let public = catalog_signer::read_public_key(&key_dir.join("targets.pub")).unwrap();
     assert_eq!(public, k[3].public_key());
     let repo_dir = dir.path().join("repo");
     let compat = Compat::swiftos();
@@ -184,7 +184,7 @@ fn ecdsa_key_files_sign_a_repository() {
     assert!(
         matches!(
             e,
-            catalog_repo::RepoError::Verify(Error::ThresholdNotMet { valid: 0, .. })
+            catalog_signer::RepoError::Verify(Error::ThresholdNotMet { valid: 0, .. })
         ),
         "{e}"
     );
