@@ -119,6 +119,10 @@ enum RepoCmd {
         out: PathBuf,
         #[command(flatten)]
         label: RepoLabel,
+        /// Accept packages signed with the root key (refused otherwise: the root key should
+        /// stay offline; sign packages with package.key).
+        #[arg(long)]
+        allow_root_signed_packages: bool,
     },
     /// Rotate the role keys: root N+1 is signed by the old and the new root keys.
     RotateKeys {
@@ -488,10 +492,15 @@ fn repo_cmd(cmd: RepoCmd) -> Result<()> {
             keys,
             out,
             label,
+            allow_root_signed_packages,
         } => {
             let mut o = PublishOptions::new(&packages, &keys, &out);
             o.name = label.name;
             o.channel = label.channel;
+            o.root_signed_packages = allow_root_signed_packages;
+            if allow_root_signed_packages {
+                eprintln!("{}", catalog_hosted::ROOT_KEY_SIGNING_WARNING);
+            }
             let p = catalog_hosted::publish(&o).with_context(|| {
                 format!("publishing {} into {}", packages.display(), out.display())
             })?;

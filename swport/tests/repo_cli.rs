@@ -29,7 +29,7 @@ fn package(dir: &Path, keys: &Path, name: &str, deps: &str) {
         format!("name = \"{name}\"\nversion = \"1.0.0\"\ndescription = \"test {name}\"\nlicense = \"MIT\"\n{deps}"),
     )
     .unwrap();
-    let key = swpkg_keys::read_secret_key(&keys.join("root.key")).unwrap();
+    let key = swpkg_keys::read_secret_key(&keys.join("package.key")).unwrap();
     std::fs::create_dir_all(dir.join("pkgs")).unwrap();
     swpkg_host::build_package(
         &mf,

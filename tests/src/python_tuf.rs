@@ -179,7 +179,9 @@ impl PeerRepo {
     /// signature must be checked).
     pub fn publish_with_root_keys(&self, key_type: &str, n: usize) -> usize {
         let web = self.dir.join("web");
-        let opts = catalog_hosted::PublishOptions::new(&self.packages(), &self.keys(), &web);
+        let mut opts = catalog_hosted::PublishOptions::new(&self.packages(), &self.keys(), &web);
+        // The fixture's packages are signed with the root key (`build_package`), by name.
+        opts.root_signed_packages = true;
         let published = catalog_hosted::publish(&opts).unwrap();
         let peer = self.peer();
         let n = n.to_string();

@@ -183,6 +183,8 @@ impl TestRepo {
         opts.compat = compat.clone();
         opts.expiry = expiry;
         opts.now = Some(now);
+        // The fixture's packages are signed with the root key (`build_package`), by name.
+        opts.root_signed_packages = true;
         Ok(TestRepo {
             dir: dir.to_path_buf(),
             opts,

@@ -30,6 +30,12 @@ pub const ROOT_KEY_SIGNING_WARNING: &str = "warning: signing packages with the r
      key, which is meant to stay offline: whoever obtains it can replace every key of the \
      repository; sign with the package key (package.key) instead";
 
+/// Why the publisher refuses a package signed with the root key unless
+/// [`crate::PublishOptions::root_signed_packages`] opts in.
+pub const ROOT_SIGNED_PACKAGE_REFUSED: &str = "is signed with the repository's root key, which is \
+     meant to stay offline; sign it with the package key (package.key, made by `swport repo \
+     keygen`), or opt in by name with `swport repo publish --allow-root-signed-packages`";
+
 /// Which key of a key directory signs packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackageSigner {

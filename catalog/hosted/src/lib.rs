@@ -17,7 +17,7 @@ pub use catalog_signer::KeyType;
 pub use error::HostedError;
 pub use keys::{
     generate_keys, generate_keys_of, generate_package_key, PackageSigner, PublisherKeys,
-    ROOT_KEY_SIGNING_WARNING,
+    ROOT_KEY_SIGNING_WARNING, ROOT_SIGNED_PACKAGE_REFUSED,
 };
 pub use layout::{HostedRepo, HOSTED_REPO_JSON, REPO_ROOT_PUB};
 pub use publish::{publish, rotate_keys, PublishOptions, Published};

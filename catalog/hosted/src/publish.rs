@@ -46,6 +46,10 @@ pub struct PublishOptions {
     /// The system the repository serves (declared in its root when created; packages must
     /// match it). Another value only makes deliberately foreign repositories for tests.
     pub compat: Compat,
+    /// Accept packages signed with the root key. Off: the root key is meant to stay offline, so
+    /// such a package is refused with a message naming package.key; this is the named opt-in
+    /// (`swport repo publish --allow-root-signed-packages`, [`crate::PackageSigner::RootKey`]).
+    pub root_signed_packages: bool,
 }
 
 impl PublishOptions {
@@ -61,6 +65,7 @@ impl PublishOptions {
             expiry: Expiry::default(),
             now: None,
             compat: Compat::swiftos(),
+            root_signed_packages: false,
         }
     }
 }
@@ -114,10 +119,10 @@ struct Candidate {
 /// Read every `*.swpkg` in `dir` and verify it completely (signature by one of `keys`,
 /// manifest rules, every payload byte).
 fn read_candidates(
-    dir: &Path,
+    opts: &PublishOptions,
     keys: &PublisherKeys,
-    compat: &Compat,
 ) -> Result<Vec<Candidate>, HostedError> {
+    let (dir, compat) = (&opts.packages, &opts.compat);
     let mut paths: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(HostedError::io("cannot list packages in", dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -128,8 +133,15 @@ fn read_candidates(
     for path in paths {
         let mut manifest = None;
         let mut last_err = None;
-        for k in &keys.package_keys {
+        // The root key is first in the list.
+        for (i, k) in keys.package_keys.iter().enumerate() {
             match swpkg_host::verify_package(&path, k) {
+                Ok(_) if i == 0 && !opts.root_signed_packages => {
+                    return Err(HostedError::Package {
+                        path,
+                        reason: crate::ROOT_SIGNED_PACKAGE_REFUSED.into(),
+                    })
+                }
                 Ok(m) => {
                     manifest = Some(m);
                     break;
@@ -183,7 +195,7 @@ fn read_candidates(
 /// refused (bump its version).
 pub fn publish(opts: &PublishOptions) -> Result<Published, HostedError> {
     let keys = PublisherKeys::load(&opts.keys)?;
-    let candidates = read_candidates(&opts.packages, &keys, &opts.compat)?;
+    let candidates = read_candidates(opts, &keys)?;
     let _lock = lock_root(&opts.out)?;
     publish_locked(opts, &keys, &candidates)
 }

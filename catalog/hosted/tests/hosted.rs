@@ -93,7 +93,8 @@ impl Fixture {
         }
     }
 
-    /// Build `NAME-VERSION.swpkg` into the incoming directory, signed by `key` (default root).
+    /// Build `NAME-VERSION.swpkg` into the incoming directory, signed by `key` (default: the
+    /// package key).
     fn package(
         &self,
         name: &str,
@@ -122,7 +123,7 @@ impl Fixture {
         let mf = self.work.join(format!("{name}-{version}.toml"));
         fs::write(&mf, toml).unwrap();
         let out = self.incoming.join(format!("{name}-{version}.swpkg"));
-        let default_key = self.keys.join("root.key");
+        let default_key = self.keys.join("package.key");
         let sk = swpkg_keys::read_secret_key(key.unwrap_or(&default_key)).unwrap();
         swpkg_host::build_package(
             &mf,
@@ -582,6 +583,8 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
     let first_pub = read(&f.out.join("repo-root.pub"));
     let new_keys = f.work.join("newkeys");
     catalog_hosted::generate_keys(&new_keys).unwrap();
+    // The old package key still vouches for what it signed: its public half stays listed.
+    fs::copy(f.keys.join("package.pub"), new_keys.join("package-previous.pub")).unwrap();
     let mut o = f.opts();
     o.keys = new_keys.clone();
     f.clear_incoming();
@@ -593,23 +596,24 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
         first_pub,
         "clients still start at 1.root.json"
     );
-    // The old keys can no longer publish; the new ones can, with packages signed by the new root.
+    // The old keys can no longer publish; the new ones can, with packages signed by the new
+    // package key.
     assert!(publish(&f.opts()).is_err());
     f.package(
         "hello",
         "2.0.0",
         &[("libgreet", "^1")],
-        Some(&new_keys.join("root.key")),
+        Some(&new_keys.join("package.key")),
     );
     let p = publish(&o).unwrap();
     assert_eq!(p.added, ["packages/hello-2.0.0.swpkg"]);
     let hosted: HostedRepo = serde_json::from_str(&read(&f.out.join("hosted-repo.json"))).unwrap();
     assert_eq!(
         hosted.package_keys.len(),
-        2,
-        "the new root key and the new package key sign packages"
+        3,
+        "the new root key, the new package key and the previous package key sign packages"
     );
-    for k in ["root.pub", "package.pub"] {
+    for k in ["root.pub", "package.pub", "package-previous.pub"] {
         assert!(
             hosted.package_keys.contains(&pub_hex(&new_keys.join(k))),
             "{k}"
@@ -787,4 +791,26 @@ fn generated_keys_include_a_separate_package_key_that_signs_packages() {
     fs::remove_file(old.join("package.pub")).unwrap();
     catalog_hosted::generate_package_key(&old).unwrap();
     assert!(catalog_hosted::generate_package_key(&old).is_err());
+}
+
+/// Signing packages with the root key is a named opt-in: without it the publisher refuses such a
+/// package and writes nothing; with it the package is published.
+#[test]
+fn root_signed_packages_need_the_named_opt_in() {
+    let f = Fixture::new();
+    f.package("hello", "1.0.0", &[], Some(&f.keys.join("root.key")));
+    let e = publish(&f.opts()).unwrap_err().to_string();
+    assert!(e.contains("hello-1.0.0.swpkg"), "{e}");
+    assert!(
+        e.contains(catalog_hosted::ROOT_SIGNED_PACKAGE_REFUSED),
+        "{e}"
+    );
+    assert!(
+        !f.out.join("metadata/timestamp.json").exists(),
+        "nothing written"
+    );
+    let mut o = f.opts();
+    o.root_signed_packages = true;
+    let p = publish(&o).unwrap();
+    assert_eq!(p.added, ["packages/hello-1.0.0.swpkg"]);
 }

@@ -16,7 +16,7 @@ pub struct Published {
     pub work: PathBuf,
 }
 
-/// Build a package with swpkg signed by `keys/root.key`.
+/// Build a package with swpkg signed by `keys/package.key`.
 pub fn build_package(
     work: &Path,
     keys: &Path,
@@ -43,7 +43,7 @@ pub fn build_package(
     }
     let mf = work.join(format!("{name}-{version}.toml"));
     fs::write(&mf, toml).unwrap();
-    let sk = swpkg_keys::read_secret_key(&keys.join("root.key")).unwrap();
+    let sk = swpkg_keys::read_secret_key(&keys.join("package.key")).unwrap();
     swpkg_host::build_package(
         &mf,
         &stage,
