@@ -584,7 +584,11 @@ fn key_rotation_keeps_old_clients_and_new_clients_working() {
     let new_keys = f.work.join("newkeys");
     catalog_hosted::generate_keys(&new_keys).unwrap();
     // The old package key still vouches for what it signed: its public half stays listed.
-    fs::copy(f.keys.join("package.pub"), new_keys.join("package-previous.pub")).unwrap();
+    fs::copy(
+        f.keys.join("package.pub"),
+        new_keys.join("package-previous.pub"),
+    )
+    .unwrap();
     let mut o = f.opts();
     o.keys = new_keys.clone();
     f.clear_incoming();
