@@ -41,7 +41,7 @@ const HASHED_INPUTS: [&str; 4] = ["newlib.toml", "swiftos.ld", "src", "include"]
 pub const NEWLIB_FEATURES: &[&str] = &["-DHAVE_RENAME", "-DHAVE_FCNTL", "-DHAVE_BLKSIZE"];
 
 /// Bumped whenever the build procedure below changes in a way the inputs do not show.
-const RECIPE_REVISION: &str = "sysroot-build-1";
+const RECIPE_REVISION: &str = "sysroot-build-2";
 
 /// `sysroot/newlib.toml`.
 #[derive(Debug, Deserialize)]
@@ -351,6 +351,9 @@ fn build_in(
                 "--disable-newlib-supplied-syscalls",
                 "--disable-multilib",
                 "--disable-nls",
+                // C99 printf/scanf: %a, %hhd, %zu, %jd, %lld (Lua's "%a" needs them).
+                "--enable-newlib-io-c99-formats",
+                "--enable-newlib-io-long-long",
             ])
             .arg(format!("CC_FOR_TARGET={}", t("gcc")))
             .arg(format!("AR_FOR_TARGET={}", t("ar")))
@@ -409,7 +412,7 @@ fn build_in(
             .arg(stage.join("lib/crt0.o")),
     )?;
     let mut objs = Vec::new();
-    for name in ["start", "syscalls", "dirent", "socket"] {
+    for name in ["start", "syscalls", "dirent", "socket", "uio"] {
         let o = obj.join(format!("{name}.o"));
         r.run(
             &format!("compile {name}.c"),
