@@ -86,7 +86,7 @@ fn c_programs_and_lua_run_in_swiftos() {
     assert!(out.contains("net: ok"), "{out}");
     let out = g.run_within("posix", t).unwrap();
     assert!(!out.contains("FAIL"), "{out}");
-    assert!(out.contains("posix: 29 checks, 0 failed"), "{out}");
+    assert!(out.contains("posix: 66 checks, 0 failed"), "{out}");
     let out = g.run_within("lua -v", t).unwrap();
     assert!(
         out.contains("Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio"),

@@ -1,9 +1,13 @@
 /* posix.c: conformance checks for the C runtime pieces added for issue 12 — newlib's C99
- * printf/scanf formats, <endian.h>, <sys/uio.h> readv/writev. One "ok NAME" or "FAIL NAME" line
+ * printf/scanf formats, <endian.h>, <sys/uio.h> readv/writev, and newlib's libc/posix and
+ * libc/unix sources: regex, fnmatch, basename/dirname, pread/pwrite, execvp's failure path. One "ok NAME" or "FAIL NAME" line
  * per check, then "posix: N checks, M failed". The QEMU test asserts no FAIL and the count. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <regex.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -96,12 +100,88 @@ static void uio(void)
 	unlink(path);
 }
 
+static void regex(void)
+{
+	regex_t re;
+	regmatch_t m[3];
+	check("regcomp ERE", regcomp(&re, "([a-z]+)-([0-9]+)", REG_EXTENDED) == 0);
+	check("regexec match", regexec(&re, "id: abc-42;", 3, m, 0) == 0);
+	check("regexec whole", m[0].rm_so == 4 && m[0].rm_eo == 10);
+	check("regexec capture 1", m[1].rm_so == 4 && m[1].rm_eo == 7);
+	check("regexec capture 2", m[2].rm_so == 8 && m[2].rm_eo == 10);
+	check("regexec no match", regexec(&re, "ABC-x", 0, NULL, 0) == REG_NOMATCH);
+	regfree(&re);
+	check("regcomp REG_ICASE", regcomp(&re, "^hello$", REG_ICASE | REG_NOSUB) == 0);
+	check("regexec icase", regexec(&re, "HeLLo", 0, NULL, 0) == 0);
+	regfree(&re);
+	int e = regcomp(&re, "a(b", REG_EXTENDED);
+	char msg[64] = "";
+	regerror(e, &re, msg, sizeof msg);
+	check("regcomp bad pattern", e == REG_EPAREN && msg[0] != 0);
+}
+
+static void fnmatch_cases(void)
+{
+	check("fnmatch *.c", fnmatch("*.c", "main.c", 0) == 0);
+	check("fnmatch *.c no", fnmatch("*.c", "main.h", 0) == FNM_NOMATCH);
+	check("fnmatch [a-c]?", fnmatch("[a-c]?", "bx", 0) == 0);
+	check("fnmatch [!a]", fnmatch("[!a]*", "abc", 0) == FNM_NOMATCH);
+	check("fnmatch PATHNAME", fnmatch("*", "a/b", FNM_PATHNAME) == FNM_NOMATCH);
+	check("fnmatch PERIOD", fnmatch("*", ".hidden", FNM_PERIOD) == FNM_NOMATCH);
+	check("fnmatch escape", fnmatch("a\\*", "a*", 0) == 0);
+}
+
+static void libgen(void)
+{
+	static const char *cases[][3] = {
+		{"/usr/lib", "lib", "/usr"}, {"/usr/", "usr", "/"}, {"usr", "usr", "."},
+		{"/", "/", "/"}, {".", ".", "."}, {"..", "..", "."}, {"a/b//", "b", "a"},
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char b[32], d[32], name[48];
+		strcpy(b, cases[i][0]);
+		strcpy(d, cases[i][0]);
+		snprintf(name, sizeof name, "basename(%s)", cases[i][0]);
+		check_str(name, basename(b), cases[i][1]);
+		snprintf(name, sizeof name, "dirname(%s)", cases[i][0]);
+		check_str(name, dirname(d), cases[i][2]);
+	}
+}
+
+static void positioned_io(void)
+{
+	const char *path = "/tmp/posix-pread.txt";
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644);
+	char b[8] = {0};
+	check("pwrite", write(fd, "0123456789", 10) == 10 && pwrite(fd, "ab", 2, 3) == 2);
+	check("pwrite keeps offset", lseek(fd, 0, SEEK_CUR) == 10);
+	check("pread", pread(fd, b, 5, 1) == 5 && memcmp(b, "12ab5", 5) == 0);
+	check("pread keeps offset", lseek(fd, 0, SEEK_CUR) == 10);
+	check("pread at eof", pread(fd, b, 5, 10) == 0);
+	close(fd);
+	unlink(path);
+}
+
+static void exec_failure(void)
+{
+	char *argv[] = {"no-such-program-xyz", NULL};
+	errno = 0;
+	check("execvp missing ENOENT", execvp("no-such-program-xyz", argv) == -1 && errno == ENOENT);
+	errno = 0;
+	check("execl missing", execl("/no/such/file", "x", (char *)NULL) == -1 && errno == ENOENT);
+}
+
 int main(void)
 {
 	printf_formats();
 	scanf_formats();
 	endian_macros();
 	uio();
+	regex();
+	fnmatch_cases();
+	libgen();
+	positioned_io();
+	exec_failure();
 	printf("posix: %d checks, %d failed\n", checks, failed);
 	return failed != 0;
 }
