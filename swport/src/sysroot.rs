@@ -41,7 +41,30 @@ const HASHED_INPUTS: [&str; 4] = ["newlib.toml", "swiftos.ld", "src", "include"]
 pub const NEWLIB_FEATURES: &[&str] = &["-DHAVE_RENAME", "-DHAVE_FCNTL", "-DHAVE_BLKSIZE"];
 
 /// Bumped whenever the build procedure below changes in a way the inputs do not show.
-const RECIPE_REVISION: &str = "sysroot-build-1";
+const RECIPE_REVISION: &str = "sysroot-build-3";
+
+/// newlib's own POSIX sources that `--target=aarch64-none-elf` leaves out (it builds neither
+/// `libc/posix` nor `libc/unix`), compiled from the same verified tree into `libswiftos.a`.
+/// `pread`/`pwrite` are newlib's lseek + read/write + lseek-back: correct for a single-threaded
+/// process (SwiftOS has no threads sharing a file offset).
+const NEWLIB_POSIX_SOURCES: &[&str] = &[
+    "posix/regcomp.c",
+    "posix/regerror.c",
+    "posix/regexec.c",
+    "posix/regfree.c",
+    "posix/fnmatch.c",
+    "posix/collate.c",
+    "posix/collcmp.c",
+    "posix/execl.c",
+    "posix/execle.c",
+    "posix/execlp.c",
+    "posix/execv.c",
+    "posix/execvp.c",
+    "unix/basename.c",
+    "unix/dirname.c",
+    "unix/pread.c",
+    "unix/pwrite.c",
+];
 
 /// `sysroot/newlib.toml`.
 #[derive(Debug, Deserialize)]
@@ -351,6 +374,9 @@ fn build_in(
                 "--disable-newlib-supplied-syscalls",
                 "--disable-multilib",
                 "--disable-nls",
+                // C99 printf/scanf: %a, %hhd, %zu, %jd, %lld (Lua's "%a" needs them).
+                "--enable-newlib-io-c99-formats",
+                "--enable-newlib-io-long-long",
             ])
             .arg(format!("CC_FOR_TARGET={}", t("gcc")))
             .arg(format!("AR_FOR_TARGET={}", t("ar")))
@@ -409,7 +435,7 @@ fn build_in(
             .arg(stage.join("lib/crt0.o")),
     )?;
     let mut objs = Vec::new();
-    for name in ["start", "syscalls", "dirent", "socket"] {
+    for name in ["start", "syscalls", "dirent", "socket", "uio"] {
         let o = obj.join(format!("{name}.o"));
         r.run(
             &format!("compile {name}.c"),
@@ -423,6 +449,7 @@ fn build_in(
         )?;
         objs.push(o);
     }
+    objs.extend(compile_newlib_posix(&r, &src, &obj, &glue_flags)?);
     r.run(
         "libswiftos.a",
         Command::new(t("ar"))
@@ -477,6 +504,40 @@ fn build_in(
             .as_bytes(),
     )?;
     Ok(stage)
+}
+
+/// Compiles [`NEWLIB_POSIX_SOURCES`] from the unpacked newlib tree `src`; returns the objects.
+fn compile_newlib_posix(
+    r: &Runner,
+    src: &Path,
+    obj: &Path,
+    glue_flags: &[String],
+) -> Result<Vec<PathBuf>, SysrootError> {
+    let libc = src.join("newlib/libc");
+    let mut objs = Vec::new();
+    for rel in NEWLIB_POSIX_SOURCES {
+        let stem = rel.trim_end_matches(".c").replace('/', "-");
+        let o = obj.join(format!("newlib-{stem}.o"));
+        r.run(
+            &format!("compile newlib {rel}"),
+            Command::new(format!("{CROSS}gcc"))
+                .args(
+                    glue_flags
+                        .iter()
+                        .filter(|f| *f != "-Werror" && *f != "-Wall"),
+                )
+                .args(NEWLIB_FEATURES)
+                .args(["-ffunction-sections", "-fdata-sections", "-D_GNU_SOURCE"])
+                .arg("-I")
+                .arg(libc.join("posix"))
+                .arg("-c")
+                .arg(libc.join(rel))
+                .arg("-o")
+                .arg(&o),
+        )?;
+        objs.push(o);
+    }
+    Ok(objs)
 }
 
 /// The `aarch64-swiftos-cc` driver script. It locates the sysroot relative to itself, so the

@@ -1,5 +1,5 @@
-//! C programs built with the newlib sysroot, run inside SwiftOS under QEMU: the sysroot's hello
-//! and file-I/O smoke programs, and Lua (built from its recipe) with `lua -v`, a one-line
+//! C programs built with the newlib sysroot, run inside SwiftOS under QEMU: the sysroot's hello,
+//! file-I/O, network and POSIX-conformance (`sysroot/tests/posix.c`) programs, and Lua (built from its recipe) with `lua -v`, a one-line
 //! expression and `ports/lua/tests/smoke.lua`.
 //!
 //! Needs `cargo xtask build` first (kernel + `build/bin`), the cross compiler and the Debian
@@ -36,7 +36,7 @@ fn c_programs_and_lua_run_in_swiftos() {
     let work = tempfile::tempdir().unwrap();
     let cbin = work.path().join("cbin");
     std::fs::create_dir_all(&cbin).unwrap();
-    for prog in ["hello", "fileio", "net"] {
+    for prog in ["hello", "fileio", "net", "posix"] {
         let st = Command::new(sysroot.cc())
             .args(["-O2", "-Wall", "-o"])
             .arg(cbin.join(prog))
@@ -84,6 +84,9 @@ fn c_programs_and_lua_run_in_swiftos() {
     assert!(out.contains("fileio: ok"), "{out}");
     let out = g.run_within("net", t).unwrap();
     assert!(out.contains("net: ok"), "{out}");
+    let out = g.run_within("posix", t).unwrap();
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(out.contains("posix: 66 checks, 0 failed"), "{out}");
     let out = g.run_within("lua -v", t).unwrap();
     assert!(
         out.contains("Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio"),
@@ -93,6 +96,11 @@ fn c_programs_and_lua_run_in_swiftos() {
         .run_within("lua -e \"print(string.format('%d %.2f', 6*7, 1/3))\"", t)
         .unwrap();
     assert!(out.contains("42 0.33"), "{out}");
+    // newlib's C99 formats: Lua's "%a" goes straight to the C library's printf.
+    let out = g
+        .run_within("lua -e \"print(string.format('%a', math.pi))\"", t)
+        .unwrap();
+    assert!(out.contains("0x1.921fb54442d18p+1"), "{out}");
     let out = g.run_within("lua /share/lua/smoke.lua", t).unwrap();
     assert!(out.contains("lua smoke: ok"), "{out}");
     assert!(!out.contains("FAIL"), "{out}");
