@@ -203,85 +203,28 @@ impl<P: Platform> Pkg<P> {
         for (name, _) in &requests {
             index.versions(name).map_err(Error::Index)?;
         }
-        // Keep what is installed: explicit repository packages stay at their version (install)
-        // and local packages keep their dependencies.
-        for p in &old.packages {
-            if requested.contains(&p.name) {
-                continue;
-            }
-            if p.origin == Origin::Repo
-                && p.explicit
-                && pin_installed
-                && index.get(&p.name, &p.version).is_some()
-            {
-                requests.push((p.name.clone(), exact(&p.version)));
-            }
-            if p.origin == Origin::File {
-                for d in &p.depends {
-                    if index.versions(&d.name).is_ok() {
-                        if let Ok(req) = d.req.parse() {
-                            requests.push((d.name.clone(), req));
-                        }
-                    }
-                }
-            }
-        }
+        requests.extend(kept_requests(old, &index, requested, pin_installed));
         let resolution = index
             .universe()
             .resolve(&requests)
             .map_err(Error::Resolve)?;
         let root = cached_root(&mut self.p)?;
+        let from = Sources {
+            config: &config,
+            root: &root,
+            targets: &targets,
+            index: &index,
+            keys: &keys,
+        };
         let mut pkgs: Vec<Installed> = Vec::new();
         // Installed packages whose damaged store copy was fetched again.
         let mut repaired = false;
         for (name, version) in &resolution.packages {
             let explicit = requested.contains(name) || old.get(name).is_some_and(|p| p.explicit);
-            let id = layout::store_id(name, version);
-            // A store directory is reused only if it is intact; a package already installed is
-            // checked when it is named on the command line (`pkg install lua` repairs lua).
-            let kept = old
-                .get(name)
-                .filter(|cur| &cur.version == version && cur.origin == Origin::Repo);
-            let check = kept.is_none() || requested.contains(name);
-            let problems = if check && Store::new(&mut self.p).has(&id)? {
-                self.check_store(&id)?
-            } else {
-                Vec::new()
-            };
-            if let Some(cur) = kept {
-                if problems.is_empty() {
-                    let mut keep = cur.clone();
-                    keep.explicit = explicit;
-                    pkgs.push(keep);
-                    continue;
-                }
-            }
-            let pkg = index.get(name, version).ok_or_else(|| {
-                Error::IndexMismatch(format!(
-                    "resolver chose {name} {version}, which is not published"
-                ))
-            })?;
-            let reuse = problems.is_empty() && Store::new(&mut self.p).has(&id)?;
-            let manifest = if reuse {
-                Store::new(&mut self.p).manifest(&id)?
-            } else {
-                if !problems.is_empty() {
-                    let event = Event::Damaged {
-                        name,
-                        version,
-                        problems: &problems,
-                        repair: Repair::Fetch,
-                    };
-                    report::tell(&mut self.p, &event);
-                    tx.replace.push(id.clone());
-                    repaired = true;
-                }
-                let staged = self.fetch_and_stage(&config, &root, &targets, pkg, &keys, tx)?;
-                let m = staged.manifest.clone();
-                tx.staged.push(staged);
-                m
-            };
-            pkgs.push(store::installed_from(&manifest, explicit, Origin::Repo));
+            let (record, fetched_again) =
+                self.place(tx, &from, old, (name, version), explicit, requested)?;
+            repaired |= fetched_again;
+            pkgs.push(record);
         }
         // Local packages are kept as they are (the resolver does not know them).
         for p in &old.packages {
@@ -289,21 +232,73 @@ impl<P: Platform> Pkg<P> {
                 pkgs.push(p.clone());
             }
         }
-        let unchanged = ids(old)
-            == pkgs
-                .iter()
-                .map(|p| (p.name.clone(), p.version.clone()))
-                .collect()
-            && old.packages.iter().all(|p| {
-                pkgs.iter()
-                    .any(|q| q.name == p.name && q.explicit == p.explicit)
-            });
-        if unchanged && !repaired {
+        if unchanged(old, &pkgs) && !repaired {
             report::tell(&mut self.p, &Event::NothingToDo);
             return Ok(None);
         }
         let next = self.next_generation(old, pkgs, reason.to_string())?;
         Ok(Some(next))
+    }
+
+    /// The record of resolved package `name version` in the next generation: the installed one
+    /// kept, an intact store copy reused, or the package fetched and staged into `tx`. Returns
+    /// it and whether a damaged store copy was fetched again.
+    fn place(
+        &mut self,
+        tx: &mut Transaction,
+        from: &Sources<'_>,
+        old: &Generation,
+        (name, version): (&String, &Version),
+        explicit: bool,
+        requested: &BTreeSet<String>,
+    ) -> Result<(Installed, bool)> {
+        let id = layout::store_id(name, version);
+        // A store directory is reused only if it is intact; a package already installed is
+        // checked when it is named on the command line (`pkg install lua` repairs lua).
+        let kept = old
+            .get(name)
+            .filter(|cur| &cur.version == version && cur.origin == Origin::Repo);
+        let check = kept.is_none() || requested.contains(name);
+        let problems = if check && Store::new(&mut self.p).has(&id)? {
+            self.check_store(&id)?
+        } else {
+            Vec::new()
+        };
+        if let Some(cur) = kept {
+            if problems.is_empty() {
+                let mut keep = cur.clone();
+                keep.explicit = explicit;
+                return Ok((keep, false));
+            }
+        }
+        let pkg = from.index.get(name, version).ok_or_else(|| {
+            Error::IndexMismatch(format!(
+                "resolver chose {name} {version}, which is not published"
+            ))
+        })?;
+        if problems.is_empty() && Store::new(&mut self.p).has(&id)? {
+            let manifest = Store::new(&mut self.p).manifest(&id)?;
+            return Ok((
+                store::installed_from(&manifest, explicit, Origin::Repo),
+                false,
+            ));
+        }
+        let repaired = !problems.is_empty();
+        if repaired {
+            let event = Event::Damaged {
+                name,
+                version,
+                problems: &problems,
+                repair: Repair::Fetch,
+            };
+            report::tell(&mut self.p, &event);
+            tx.replace.push(id.clone());
+        }
+        let staged =
+            self.fetch_and_stage(from.config, from.root, from.targets, pkg, from.keys, tx)?;
+        let record = store::installed_from(&staged.manifest, explicit, Origin::Repo);
+        tx.staged.push(staged);
+        Ok((record, repaired))
     }
 
     pub(super) fn fetch_and_stage(
@@ -381,4 +376,59 @@ impl<P: Platform> Pkg<P> {
         let _ = self.p.remove_file(&path);
         Err(last.unwrap_or(Error::NoRepo))
     }
+}
+
+/// What a resolution is fetched from: the repository's configuration, trusted root, targets,
+/// index and package keys.
+struct Sources<'a> {
+    config: &'a RepoConfig,
+    root: &'a Root,
+    targets: &'a Targets,
+    index: &'a catalog_core::Index,
+    keys: &'a [VerifyingKey],
+}
+
+/// What the installed packages add to a resolution: explicit repository packages stay at their
+/// version (when `pin_installed`, i.e. install, not upgrade), and local packages keep their
+/// dependencies. Packages named in `requested` are the user's to choose.
+fn kept_requests(
+    old: &Generation,
+    index: &catalog_core::Index,
+    requested: &BTreeSet<String>,
+    pin_installed: bool,
+) -> Vec<(String, VersionReq)> {
+    let mut out = Vec::new();
+    for p in old.packages.iter().filter(|p| !requested.contains(&p.name)) {
+        if p.origin == Origin::Repo
+            && p.explicit
+            && pin_installed
+            && index.get(&p.name, &p.version).is_some()
+        {
+            out.push((p.name.clone(), exact(&p.version)));
+        }
+        if p.origin == Origin::File {
+            for d in &p.depends {
+                if index.versions(&d.name).is_ok() {
+                    if let Ok(req) = d.req.parse() {
+                        out.push((d.name.clone(), req));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `pkgs` are the packages of `old`, at the same versions, each as explicit as before.
+fn unchanged(old: &Generation, pkgs: &[Installed]) -> bool {
+    let same_set = ids(old)
+        == pkgs
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect();
+    same_set
+        && old.packages.iter().all(|p| {
+            pkgs.iter()
+                .any(|q| q.name == p.name && q.explicit == p.explicit)
+        })
 }
