@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use catalog_core::client::{join_url, FetchError, Platform};
 use catalog_core::index::{PackageMeta, RepoMeta, PACKAGE_KEY, REPO_KEY, REPO_TARGET};
-use catalog_core::metadata::{sha256_hex, Key};
+use catalog_core::metadata::{sha256_hex, Key, TargetFile, Targets};
 use catalog_core::{Client, Compat, Config, Index, Role};
 use ed25519_dalek::VerifyingKey;
 use swpkg_core::{NullSink, StreamError};
@@ -203,10 +203,71 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
         url: url.to_string(),
         ..VerifyReport::default()
     };
+    // 1. The unsigned descriptors, and the root key to start from.
+    let hosted = fetch_hosted(&http, url, &mut rep);
+    let Some(root_key) = root_key(&http, url, pinned, &mut rep) else {
+        return Ok(rep);
+    };
+    if let Some(h) = &hosted {
+        check_descriptor(h, &root_key, &mut rep);
+    }
+    let bases = Bases::of(url, hosted.as_ref());
+    // 2. The TUF chain, from 1.root.json, with the client's own code.
+    let Some(mut client) = signed_chain(http, &root_key, &bases, &mut rep) else {
+        return Ok(rep);
+    };
+    let Some(targets) = client.targets().cloned() else {
+        rep.problem("metadata", "no targets after refresh");
+        return Ok(rep);
+    };
+    rep.versions = Some([
+        client.root().version,
+        client.timestamp().map_or(0, |t| t.version),
+        client.snapshot().map_or(0, |s| s.version),
+        targets.version,
+    ]);
+    let consistent = client.root().consistent_snapshot;
+    let signed_keys = check_index(hosted.as_ref(), consistent, &targets, &mut rep);
+    // 3. Every target, and every package in depth, against the keys clients trust: the root
+    // key and the package keys the signed metadata lists.
+    let mut package_keys: Vec<VerifyingKey> = vec![root_key];
+    package_keys.extend(signed_keys);
+    for (name, info) in &targets.targets {
+        check_target(&mut client, &bases, (name, info), &package_keys, &mut rep);
+    }
+    // 4. The browser entry page.
+    let browser = hosted.as_ref().map_or("index.html", |h| h.browser.as_str());
+    if let Err(e) = client
+        .platform()
+        .http
+        .get(&join_url(url, browser), PAGE_FILE)
+    {
+        rep.problem(browser.to_string(), fetch_err(&e));
+    }
+    Ok(rep)
+}
 
-    // 1. The unsigned descriptors.
-    let hosted_url = join_url(url, HOSTED_REPO_JSON);
-    let hosted: Option<HostedRepo> = match http.get(&hosted_url, SMALL_FILE) {
+/// Where metadata and targets are, below the repository URL.
+struct Bases {
+    metadata: String,
+    targets: String,
+}
+
+impl Bases {
+    fn of(url: &str, hosted: Option<&HostedRepo>) -> Bases {
+        let (meta_rel, targets_rel) = hosted.map_or(("metadata/", "targets/"), |h| {
+            (h.metadata.as_str(), h.targets.as_str())
+        });
+        Bases {
+            metadata: join_url(url, meta_rel),
+            targets: join_url(url, targets_rel),
+        }
+    }
+}
+
+/// `hosted-repo.json`, if it is there and parses (a problem otherwise).
+fn fetch_hosted(http: &Http, url: &str, rep: &mut VerifyReport) -> Option<HostedRepo> {
+    match http.get(&join_url(url, HOSTED_REPO_JSON), SMALL_FILE) {
         Ok(b) => match serde_json::from_slice(&b) {
             Ok(h) => Some(h),
             Err(e) => {
@@ -218,8 +279,18 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
             rep.problem(HOSTED_REPO_JSON, fetch_err(&e));
             None
         }
-    };
-    let served_key = match http.get(&join_url(url, REPO_ROOT_PUB), SMALL_FILE) {
+    }
+}
+
+/// The root key to start from: the pinned one, else the served `repo-root.pub` (trust on first
+/// use); a served key that differs from the pinned one is a problem.
+fn root_key(
+    http: &Http,
+    url: &str,
+    pinned: Option<VerifyingKey>,
+    rep: &mut VerifyReport,
+) -> Option<VerifyingKey> {
+    let served = match http.get(&join_url(url, REPO_ROOT_PUB), SMALL_FILE) {
         Ok(b) => match swpkg_core::parse_public_key(&String::from_utf8_lossy(&b)) {
             Ok(k) => Some(k),
             Err(e) => {
@@ -232,7 +303,7 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
             None
         }
     };
-    if let (Some(p), Some(s)) = (&pinned, &served_key) {
+    if let (Some(p), Some(s)) = (&pinned, &served) {
         if p != s {
             rep.problem(
                 REPO_ROOT_PUB,
@@ -240,78 +311,76 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
             );
         }
     }
-    let Some(root_key) = pinned.or(served_key) else {
+    let key = pinned.or(served);
+    if key.is_none() {
         rep.problem(
             "trust",
             "no root key to start from; nothing more can be verified",
         );
-        return Ok(rep);
-    };
-    let root_keyid = Key::ed25519(root_key.as_bytes()).keyid();
-    if let Some(h) = &hosted {
-        if h.root_keyid != root_keyid {
-            rep.problem(
-                HOSTED_REPO_JSON,
-                format!(
-                    "root_keyid {} is not the root key's id {root_keyid}",
-                    h.root_keyid
-                ),
-            );
-        }
-        if h.compatibility.arch != Compat::swiftos().arch
-            || h.compatibility.abi != Compat::swiftos().abi
-        {
-            rep.problem(
-                HOSTED_REPO_JSON,
-                format!(
-                    "serves {} ABI {}, this host's SwiftOS is {} ABI {}",
-                    h.compatibility.arch,
-                    h.compatibility.abi,
-                    Compat::swiftos().arch,
-                    Compat::swiftos().abi
-                ),
-            );
-        }
     }
-    let (meta_rel, targets_rel) = hosted
-        .as_ref()
-        .map_or(("metadata/".to_string(), "targets/".to_string()), |h| {
-            (h.metadata.clone(), h.targets.clone())
-        });
-    let metadata_base = join_url(url, &meta_rel);
-    let targets_base = join_url(url, &targets_rel);
+    key
+}
 
-    // 2. The TUF chain, from 1.root.json, with the client's own code.
-    let root1_url = join_url(&metadata_base, "1.root.json");
-    let root1 = match http.get(&root1_url, 512_000) {
+/// The descriptor's claims that need no signed metadata: the root key id and the platform.
+fn check_descriptor(h: &HostedRepo, root_key: &VerifyingKey, rep: &mut VerifyReport) {
+    let root_keyid = Key::ed25519(root_key.as_bytes()).keyid();
+    if h.root_keyid != root_keyid {
+        rep.problem(
+            HOSTED_REPO_JSON,
+            format!(
+                "root_keyid {} is not the root key's id {root_keyid}",
+                h.root_keyid
+            ),
+        );
+    }
+    let this = Compat::swiftos();
+    if h.compatibility.arch != this.arch || h.compatibility.abi != this.abi {
+        rep.problem(
+            HOSTED_REPO_JSON,
+            format!(
+                "serves {} ABI {}, this host's SwiftOS is {} ABI {}",
+                h.compatibility.arch, h.compatibility.abi, this.arch, this.abi
+            ),
+        );
+    }
+}
+
+/// `1.root.json` lists the root key and is self-signed; then the client's update workflow
+/// (§5) from it. The client, or `None` with the problem reported.
+fn signed_chain(
+    http: Http,
+    root_key: &VerifyingKey,
+    bases: &Bases,
+    rep: &mut VerifyReport,
+) -> Option<Client<MemTufPlatform>> {
+    let root_keyid = Key::ed25519(root_key.as_bytes()).keyid();
+    let root1 = match http.get(&join_url(&bases.metadata, "1.root.json"), 512_000) {
         Ok(b) => b,
         Err(e) => {
             rep.problem("metadata/1.root.json", fetch_err(&e));
-            return Ok(rep);
+            return None;
         }
     };
-    match catalog_core::client::verify_self_signed_root(&root1) {
-        Ok(env) => {
-            let listed = env
-                .signed
-                .roles
-                .get(Role::Root.name())
-                .is_some_and(|r| r.keyids.contains(&root_keyid));
-            if !listed {
-                rep.problem(
-                    "metadata/1.root.json",
-                    format!(
-                        "the pinned root key {} is not a root key of this repository",
-                        &root_keyid[..16]
-                    ),
-                );
-                return Ok(rep);
-            }
-        }
+    let listed = match catalog_core::client::verify_self_signed_root(&root1) {
+        Ok(env) => env
+            .signed
+            .roles
+            .get(Role::Root.name())
+            .is_some_and(|r| r.keyids.contains(&root_keyid)),
         Err(e) => {
             rep.problem("metadata/1.root.json", e.to_string());
-            return Ok(rep);
+            return None;
         }
+    };
+    if !listed {
+        rep.problem(
+            "metadata/1.root.json",
+            format!(
+                "the pinned root key {} is not a root key of this repository",
+                &root_keyid[..16]
+            ),
+        );
+        return None;
     }
     let mut platform = MemTufPlatform {
         http,
@@ -320,61 +389,64 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
     };
     if let Err(e) = Client::init(&mut platform, &root1) {
         rep.problem("metadata/1.root.json", e.to_string());
-        return Ok(rep);
+        return None;
     }
-    let mut client = match Client::new(platform, Config::new(&metadata_base, &targets_base)) {
+    let mut client = match Client::new(platform, Config::new(&bases.metadata, &bases.targets)) {
         Ok(c) => c,
         Err(e) => {
             rep.problem("metadata", e.to_string());
-            return Ok(rep);
+            return None;
         }
     };
     if let Err(e) = client.refresh() {
         rep.problem("metadata", format!("the signed chain does not verify: {e}"));
-        return Ok(rep);
+        return None;
     }
-    let Some(targets) = client.targets().cloned() else {
-        rep.problem("metadata", "no targets after refresh");
-        return Ok(rep);
-    };
-    rep.versions = Some([
-        client.root().version,
-        client.timestamp().map_or(0, |t| t.version),
-        client.snapshot().map_or(0, |s| s.version),
-        targets.version,
-    ]);
-    if let Some(h) = &hosted {
-        if h.consistent_snapshot != client.root().consistent_snapshot {
-            rep.problem(
-                HOSTED_REPO_JSON,
-                "consistent_snapshot disagrees with the signed root",
-            );
-        }
+    Some(client)
+}
+
+/// The package index and the signed contract, against the descriptor. Returns the package keys
+/// the signed metadata lists (what clients trust besides the root key).
+fn check_index(
+    hosted: Option<&HostedRepo>,
+    consistent_snapshot: bool,
+    targets: &Targets,
+    rep: &mut VerifyReport,
+) -> Vec<VerifyingKey> {
+    if hosted.is_some_and(|h| h.consistent_snapshot != consistent_snapshot) {
+        rep.problem(
+            HOSTED_REPO_JSON,
+            "consistent_snapshot disagrees with the signed root",
+        );
     }
-    let index = match Index::from_targets(&targets, &Compat::swiftos()) {
-        Ok(i) => Some(i),
-        Err(e) => {
-            rep.problem("targets", e.to_string());
-            None
+    let mut signed_keys = Vec::new();
+    match Index::from_targets(targets, &Compat::swiftos()) {
+        Ok(i) => {
+            for r in i.refused() {
+                rep.problem(
+                    format!("{} {}", r.name, r.version),
+                    format!("built for {} ABI {}, refused by clients", r.arch, r.abi),
+                );
+            }
+            signed_keys = i.package_keys().iter().filter_map(|k| key_of(k)).collect();
+            if let Some(h) = hosted {
+                if h.package_keys != i.package_keys() {
+                    rep.problem(
+                        HOSTED_REPO_JSON,
+                        "package_keys differ from the package keys the signed targets metadata lists",
+                    );
+                }
+            }
         }
-    };
-    if let Some(i) = &index {
-        for r in i.refused() {
-            rep.problem(
-                format!("{} {}", r.name, r.version),
-                format!("built for {} ABI {}, refused by clients", r.arch, r.abi),
-            );
-        }
+        Err(e) => rep.problem("targets", e.to_string()),
     }
-    if let (Some(h), Some(contract)) = (
-        &hosted,
-        targets
-            .targets
-            .get(REPO_TARGET)
-            .and_then(|t| t.custom.as_ref())
-            .and_then(|c| c.get(REPO_KEY))
-            .and_then(|v| serde_json::from_value::<RepoMeta>(v.clone()).ok()),
-    ) {
+    let contract = targets
+        .targets
+        .get(REPO_TARGET)
+        .and_then(|t| t.custom.as_ref())
+        .and_then(|c| c.get(REPO_KEY))
+        .and_then(|v| serde_json::from_value::<RepoMeta>(v.clone()).ok());
+    if let (Some(h), Some(contract)) = (hosted, contract) {
         let c = &h.compatibility;
         if c.arch != contract.arch || c.abi != contract.abi || c.index_format != contract.format {
             rep.problem(
@@ -386,123 +458,124 @@ pub fn verify_url(url: &str, opts: &VerifyOptions) -> Result<VerifyReport, Hoste
             );
         }
     }
+    signed_keys
+}
 
-    // 3. Every target, and every package in depth.
-    let mut package_keys: Vec<VerifyingKey> = vec![root_key];
-    if let Some(h) = &hosted {
-        for k in &h.package_keys {
-            match hex::decode(k)
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-            {
-                Some(v) => package_keys.push(v),
-                None => rep.problem(HOSTED_REPO_JSON, format!("package key {k:?} is not a key")),
-            }
-        }
+/// An ed25519 key written as 64 hex digits (the index has checked the form).
+fn key_of(hex_key: &str) -> Option<VerifyingKey> {
+    hex::decode(hex_key)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+}
+
+/// One target through the client (length and hashes); for a package also its sidecar, its plain
+/// (not hash-prefixed) copy, and the package itself against `package_keys` and its index facts.
+fn check_target(
+    client: &mut Client<MemTufPlatform>,
+    bases: &Bases,
+    (name, info): (&String, &TargetFile),
+    package_keys: &[VerifyingKey],
+    rep: &mut VerifyReport,
+) {
+    let facts = info
+        .custom
+        .as_ref()
+        .and_then(|c| c.get(PACKAGE_KEY))
+        .and_then(|v| serde_json::from_value::<PackageMeta>(v.clone()).ok());
+    if facts.is_some() {
+        rep.packages_total += 1;
     }
-    for (name, info) in &targets.targets {
-        let facts = info
-            .custom
-            .as_ref()
-            .and_then(|c| c.get(PACKAGE_KEY))
-            .and_then(|v| serde_json::from_value::<PackageMeta>(v.clone()).ok());
-        if facts.is_some() {
-            rep.packages_total += 1;
+    let before = rep.problems.len();
+    let bytes = match client.download_target(name) {
+        Ok(b) => {
+            rep.targets_ok += 1;
+            Some(b)
         }
-        let before = rep.problems.len();
-        let bytes = match client.download_target(name) {
-            Ok(b) => {
-                rep.targets_ok += 1;
-                Some(b)
-            }
-            Err(e) => {
-                let at = client.target_url(name).unwrap_or_default();
-                rep.problem(name.clone(), format!("{at}: {e}"));
-                None
-            }
-        };
-        let Some(facts) = facts else { continue };
-        let want = info.hashes.get("sha256").cloned().unwrap_or_default();
-        let file_name = name.rsplit('/').next().unwrap_or(name);
-        let plain_url = join_url(&targets_base, name);
-        let sidecar_url = format!("{plain_url}.{SIDECAR_EXT}");
-        let http = &client.platform().http;
-        match http.get(&sidecar_url, SMALL_FILE) {
-            Ok(b) => match parse_sidecar(&String::from_utf8_lossy(&b), file_name) {
-                Ok(h) if h == want => {}
-                Ok(h) => rep.problem(
-                    format!("{name}.{SIDECAR_EXT}"),
-                    format!("says sha256 {h}, the signed metadata says {want}"),
-                ),
-                Err(e) => rep.problem(format!("{name}.{SIDECAR_EXT}"), format!("malformed: {e}")),
-            },
-            Err(e) => rep.problem(
-                format!("{name}.{SIDECAR_EXT}"),
-                format!("{sidecar_url}: {}", fetch_err(&e)),
-            ),
+        Err(e) => {
+            let at = client.target_url(name).unwrap_or_default();
+            rep.problem(name.clone(), format!("{at}: {e}"));
+            None
         }
-        match http.get(&plain_url, info.length) {
-            Ok(b) if sha256_hex(&b) == want && b.len() as u64 == info.length => {}
-            Ok(b) => rep.problem(
+    };
+    let Some(facts) = facts else { return };
+    check_plain_copies(&client.platform().http, bases, (name, info), rep);
+    if let Some(bytes) = bytes {
+        match verify_package_bytes(&bytes, package_keys) {
+            Ok(m) if !agrees(&m, &facts) => rep.problem(
                 name.clone(),
                 format!(
-                    "{plain_url}: {} bytes with sha256 {}, the signed metadata says {} bytes with sha256 {want}",
-                    b.len(),
-                    sha256_hex(&b),
-                    info.length
+                    "its manifest ({} {}) disagrees with the signed index facts ({} {}, dependencies or platform)",
+                    m.name, m.version, facts.name, facts.version
                 ),
             ),
-            Err(e) => rep.problem(name.clone(), format!("{plain_url}: {}", fetch_err(&e))),
-        }
-        if let Some(bytes) = bytes {
-            match verify_package_bytes(&bytes, &package_keys) {
-                Ok(m) => {
-                    let deps: BTreeMap<String, String> = m
-                        .depends
-                        .iter()
-                        .map(|d| (d.name.clone(), d.req.to_string()))
-                        .collect();
-                    let same = m.name == facts.name
-                        && m.version.to_string() == facts.version
-                        && m.arch == facts.arch
-                        && m.abi == facts.abi
-                        && deps.len() == facts.deps.len()
-                        && deps.iter().all(|(d, r)| {
-                            facts.deps.get(d).is_some_and(|fr| {
-                                semver::VersionReq::parse(fr).ok().map(|x| x.to_string())
-                                    == Some(r.clone())
-                            })
-                        });
-                    if !same {
-                        rep.problem(
-                            name.clone(),
-                            format!(
-                                "its manifest ({} {}) disagrees with the signed index facts ({} {}, dependencies or platform)",
-                                m.name, m.version, facts.name, facts.version
-                            ),
-                        );
-                    }
-                }
-                Err(e) => rep.problem(
-                    name.clone(),
-                    format!("the package itself does not verify with the repository's package keys: {e}"),
-                ),
-            }
-        }
-        if rep.problems.len() == before {
-            rep.packages_ok += 1;
+            Ok(_) => {}
+            Err(e) => rep.problem(
+                name.clone(),
+                format!("the package itself does not verify with the repository's package keys: {e}"),
+            ),
         }
     }
+    if rep.problems.len() == before {
+        rep.packages_ok += 1;
+    }
+}
 
-    // 4. The browser entry page.
-    let browser = hosted.as_ref().map_or("index.html", |h| h.browser.as_str());
-    if let Err(e) = client
-        .platform()
-        .http
-        .get(&join_url(url, browser), PAGE_FILE)
-    {
-        rep.problem(browser.to_string(), fetch_err(&e));
+/// The sha256 sidecar and the plain-named copy of a package agree with the signed metadata.
+fn check_plain_copies(
+    http: &Http,
+    bases: &Bases,
+    (name, info): (&String, &TargetFile),
+    rep: &mut VerifyReport,
+) {
+    let want = info.hashes.get("sha256").cloned().unwrap_or_default();
+    let file_name = name.rsplit('/').next().unwrap_or(name);
+    let plain_url = join_url(&bases.targets, name);
+    let sidecar_url = format!("{plain_url}.{SIDECAR_EXT}");
+    match http.get(&sidecar_url, SMALL_FILE) {
+        Ok(b) => match parse_sidecar(&String::from_utf8_lossy(&b), file_name) {
+            Ok(h) if h == want => {}
+            Ok(h) => rep.problem(
+                format!("{name}.{SIDECAR_EXT}"),
+                format!("says sha256 {h}, the signed metadata says {want}"),
+            ),
+            Err(e) => rep.problem(format!("{name}.{SIDECAR_EXT}"), format!("malformed: {e}")),
+        },
+        Err(e) => rep.problem(
+            format!("{name}.{SIDECAR_EXT}"),
+            format!("{sidecar_url}: {}", fetch_err(&e)),
+        ),
     }
-    Ok(rep)
+    match http.get(&plain_url, info.length) {
+        Ok(b) if sha256_hex(&b) == want && b.len() as u64 == info.length => {}
+        Ok(b) => rep.problem(
+            name.clone(),
+            format!(
+                "{plain_url}: {} bytes with sha256 {}, the signed metadata says {} bytes with sha256 {want}",
+                b.len(),
+                sha256_hex(&b),
+                info.length
+            ),
+        ),
+        Err(e) => rep.problem(name.clone(), format!("{plain_url}: {}", fetch_err(&e))),
+    }
+}
+
+/// A package's manifest names what its index facts say: name, version, platform, dependencies.
+fn agrees(m: &swpkg_core::Manifest, facts: &PackageMeta) -> bool {
+    let deps: BTreeMap<String, String> = m
+        .depends
+        .iter()
+        .map(|d| (d.name.clone(), d.req.to_string()))
+        .collect();
+    m.name == facts.name
+        && m.version.to_string() == facts.version
+        && m.arch == facts.arch
+        && m.abi == facts.abi
+        && deps.len() == facts.deps.len()
+        && deps.iter().all(|(d, r)| {
+            facts.deps.get(d).is_some_and(|fr| {
+                semver::VersionReq::parse(fr).ok().map(|x| x.to_string()) == Some(r.clone())
+            })
+        })
 }

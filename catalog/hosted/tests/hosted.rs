@@ -818,3 +818,32 @@ fn root_signed_packages_need_the_named_opt_in() {
     let p = publish(&o).unwrap();
     assert_eq!(p.added, ["packages/hello-1.0.0.swpkg"]);
 }
+
+/// `verify-url` checks packages with the keys clients trust (the root key and the package keys
+/// the signed targets metadata lists), never with the unsigned hosted-repo.json's list, and says
+/// when that list disagrees with the signed one.
+#[test]
+fn verify_url_trusts_signed_package_keys_not_the_descriptor() {
+    let f = Fixture::new();
+    f.package("hello", "1.0.0", &[], None);
+    publish(&f.opts()).unwrap();
+    let path = f.out.join("hosted-repo.json");
+    let mut hosted: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+    hosted["package_keys"] = serde_json::json!([]);
+    fs::write(&path, serde_json::to_vec_pretty(&hosted).unwrap()).unwrap();
+    let base = serve(f.out.clone());
+    let opts = VerifyOptions {
+        root_key: Some(f.keys.join("root.pub")),
+        ..VerifyOptions::default()
+    };
+    let rep = verify_url(&base, &opts).unwrap();
+    assert_eq!(rep.packages_ok, 1, "{:?}", rep.problems);
+    assert_eq!(rep.problems.len(), 1, "{:?}", rep.problems);
+    assert!(
+        rep.problems[0]
+            .detail
+            .contains("differ from the package keys the signed targets"),
+        "{:?}",
+        rep.problems
+    );
+}
