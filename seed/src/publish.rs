@@ -43,15 +43,7 @@ pub fn publish(repo_root: &Path) -> Result<PathBuf, SeedError> {
     opts.name = cfg.name;
     opts.channel = cfg.channel;
     let p = catalog_hosted::publish(&opts)?;
-    println!(
-        "published {} ({} new, {} unchanged, {} packages served): targets v{}, timestamp v{}",
-        out.display(),
-        p.added.len(),
-        p.unchanged.len(),
-        p.total_packages,
-        p.targets_version,
-        p.timestamp_version
-    );
+    println!("{}", p.summary(&out));
     Ok(out)
 }
 

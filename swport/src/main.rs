@@ -460,17 +460,7 @@ fn recipe_cmd(root: &std::path::Path, cmd: RecipeCmd) -> Result<()> {
 fn repo_cmd(cmd: RepoCmd) -> Result<()> {
     use catalog_hosted::{PublishOptions, VerifyOptions};
     let report = |p: &catalog_hosted::Published, out: &std::path::Path| {
-        println!(
-            "published {} ({} new, {} unchanged, {} packages served): root v{}, targets v{}, snapshot v{}, timestamp v{}",
-            out.display(),
-            p.added.len(),
-            p.unchanged.len(),
-            p.total_packages,
-            p.root_version,
-            p.targets_version,
-            p.snapshot_version,
-            p.timestamp_version
-        );
+        println!("{}", p.summary(out));
     };
     match cmd {
         RepoCmd::Keygen { dir, key_type } => {

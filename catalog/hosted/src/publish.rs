@@ -91,6 +91,23 @@ pub struct Published {
     pub timestamp_version: u64,
 }
 
+impl Published {
+    /// The one-line summary the commands print for a publication into `out`.
+    pub fn summary(&self, out: &Path) -> String {
+        format!(
+            "published {} ({} new, {} unchanged, {} packages served): root v{}, targets v{}, snapshot v{}, timestamp v{}",
+            out.display(),
+            self.added.len(),
+            self.unchanged.len(),
+            self.total_packages,
+            self.root_version,
+            self.targets_version,
+            self.snapshot_version,
+            self.timestamp_version
+        )
+    }
+}
+
 /// Write `bytes` to `path` atomically (temporary file in the same directory, then rename).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HostedError> {
     if let Some(parent) = path.parent() {

@@ -88,13 +88,7 @@ impl<P: Platform> Pkg<P> {
             }
         }
         repo::write_atomic(&mut self.p, &layout::metadata_file("root"), &bytes)?;
-        repo::save_config(&mut self.p, &config)?;
-        let event = Event::RepoSet {
-            url: &config.url,
-            package_keys: config.package_keys.len(),
-        };
-        report::tell(&mut self.p, &event);
-        Ok(())
+        self.save_config(&config)
     }
 
     /// The same repository at another URL (a mirror, or its DNS name instead of an address):
@@ -107,7 +101,12 @@ impl<P: Platform> Pkg<P> {
             url,
             ..repo::load_config(&mut self.p)?
         };
-        repo::save_config(&mut self.p, &config)?;
+        self.save_config(&config)
+    }
+
+    /// Write `repo.json` and say what is now trusted.
+    fn save_config(&mut self, config: &RepoConfig) -> Result<()> {
+        repo::save_config(&mut self.p, config)?;
         let event = Event::RepoSet {
             url: &config.url,
             package_keys: config.package_keys.len(),
