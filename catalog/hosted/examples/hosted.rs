@@ -80,15 +80,7 @@ fn main() -> anyhow::Result<()> {
                 o.channel = c.clone();
             }
             let p = publish(&o)?;
-            println!(
-                "published {} new, {} unchanged; {} packages; targets v{} snapshot v{} timestamp v{}",
-                p.added.len(),
-                p.unchanged.len(),
-                p.total_packages,
-                p.targets_version,
-                p.snapshot_version,
-                p.timestamp_version
-            );
+            println!("{}", p.summary(&o.out));
         }
         Some("verify-url") => {
             let opts = VerifyOptions {
