@@ -272,57 +272,13 @@ fn publish_locked(
     check_label("repository name", &opts.name)?;
     check_label("channel", &opts.channel)?;
     let now = now_or(opts.now);
-
     let out = &opts.out;
     let created = !out.join(METADATA_DIR).join("root.json").exists();
     let mut repo = if created {
-        if fs::read_dir(out)
-            .map_err(HostedError::io("cannot list", out))?
-            .next()
-            .is_some()
-        {
-            return Err(HostedError::Output {
-                path: out.clone(),
-                reason: "exists, is not empty and holds no repository (metadata/root.json); \
-                         publish into a new or empty directory"
-                    .into(),
-            });
-        }
-        Repository::create(
-            out,
-            &keys.root_spec(),
-            &[&keys.root],
-            true,
-            opts.expiry,
-            &opts.compat,
-            now,
-        )?
+        create_repository(opts, keys, now)?
     } else {
-        let repo = Repository::open(out, opts.expiry)?;
-        let root_role = repo.root().roles.get(Role::Root.name());
-        let ours = keys.root.keyid();
-        if !root_role.is_some_and(|r| r.keyids.contains(&ours)) {
-            return Err(HostedError::Output {
-                path: out.clone(),
-                reason: format!(
-                    "its root does not list the root key of {} (key id {}); use the keys \
-                     this repository was created with, or rotate its root first",
-                    opts.keys.display(),
-                    &ours[..16]
-                ),
-            });
-        }
-        if !repo.root().consistent_snapshot {
-            return Err(HostedError::Output {
-                path: out.clone(),
-                reason: "its root does not use consistent snapshots, which a hosted root needs \
-                         for atomic updates"
-                    .into(),
-            });
-        }
-        repo
+        open_repository(opts, keys)?
     };
-
     // The pinned key is the first root's: clients start their chain at 1.root.json.
     let pin_path = out.join(REPO_ROOT_PUB);
     let pinned = if pin_path.exists() {
@@ -342,7 +298,99 @@ fn publish_locked(
         .map(|k| hex::encode(k.as_bytes()))
         .collect();
     repo.set_package_keys(&package_keys)?;
+    let (added, unchanged) = add_candidates(&mut repo, out, candidates)?;
+    let pkgs = browser_packages(&repo, out)?;
+    let hosted = hosted_repo(opts, &pinned, package_keys);
+    for (rel, html) in &browser::render(&hosted, &pkgs) {
+        write_atomic(&out.join(rel), html.as_bytes())?;
+    }
+    let mut hosted_json = serde_json::to_vec_pretty(&hosted)?;
+    hosted_json.push(b'\n');
+    write_atomic(&out.join(HOSTED_REPO_JSON), &hosted_json)?;
+    write_atomic(&pin_path, swpkg_core::format_public_key(&pinned).as_bytes())?;
 
+    // Metadata last; catalog-signer writes timestamp.json after everything it pins.
+    let signer_set = SignerSet::new(keys);
+    repo.publish(&signer_set.signers(), now)?;
+    let snapshot_version = read_version(&out.join(METADATA_DIR).join("snapshot.json"))?;
+    let timestamp_version = read_version(&out.join(METADATA_DIR).join("timestamp.json"))?;
+    Ok(Published {
+        created,
+        added,
+        unchanged,
+        total_packages: pkgs.len(),
+        root_version: repo.root().version,
+        targets_version: repo.targets().version,
+        snapshot_version,
+        timestamp_version,
+    })
+}
+
+/// A new repository in the empty (or missing) directory `opts.out`.
+fn create_repository(
+    opts: &PublishOptions,
+    keys: &PublisherKeys,
+    now: i64,
+) -> Result<Repository, HostedError> {
+    let out = &opts.out;
+    if fs::read_dir(out)
+        .map_err(HostedError::io("cannot list", out))?
+        .next()
+        .is_some()
+    {
+        return Err(HostedError::Output {
+            path: out.clone(),
+            reason: "exists, is not empty and holds no repository (metadata/root.json); \
+                     publish into a new or empty directory"
+                .into(),
+        });
+    }
+    Ok(Repository::create(
+        out,
+        &keys.root_spec(),
+        &[&keys.root],
+        true,
+        opts.expiry,
+        &opts.compat,
+        now,
+    )?)
+}
+
+/// The repository already in `opts.out`, if these keys may publish into it.
+fn open_repository(opts: &PublishOptions, keys: &PublisherKeys) -> Result<Repository, HostedError> {
+    let out = &opts.out;
+    let repo = Repository::open(out, opts.expiry)?;
+    let root_role = repo.root().roles.get(Role::Root.name());
+    let ours = keys.root.keyid();
+    if !root_role.is_some_and(|r| r.keyids.contains(&ours)) {
+        return Err(HostedError::Output {
+            path: out.clone(),
+            reason: format!(
+                "its root does not list the root key of {} (key id {}); use the keys \
+                 this repository was created with, or rotate its root first",
+                opts.keys.display(),
+                &ours[..16]
+            ),
+        });
+    }
+    if !repo.root().consistent_snapshot {
+        return Err(HostedError::Output {
+            path: out.clone(),
+            reason: "its root does not use consistent snapshots, which a hosted root needs \
+                     for atomic updates"
+                .into(),
+        });
+    }
+    Ok(repo)
+}
+
+/// Add the candidates not yet published; one already published must have the same bytes.
+/// Returns the target paths added and those given again unchanged.
+fn add_candidates(
+    repo: &mut Repository,
+    out: &Path,
+    candidates: &[Candidate],
+) -> Result<(Vec<String>, Vec<String>), HostedError> {
     let targets_dir = out.join(TARGETS_DIR);
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
@@ -374,7 +422,12 @@ fn publish_locked(
         )?;
     }
 
-    // The browser covers every package the new targets will list, old and new.
+    Ok((added, unchanged))
+}
+
+/// Every package the new targets will list, old and new, for the browser.
+fn browser_packages(repo: &Repository, out: &Path) -> Result<Vec<BrowserPackage>, HostedError> {
+    let targets_dir = out.join(TARGETS_DIR);
     let mut pkgs = Vec::new();
     for (target, info) in &repo.targets().targets {
         let Some(meta) = info
@@ -398,7 +451,16 @@ fn publish_locked(
             manifest: inspected.manifest,
         });
     }
-    let hosted = HostedRepo {
+    Ok(pkgs)
+}
+
+/// The unsigned descriptor `hosted-repo.json`.
+fn hosted_repo(
+    opts: &PublishOptions,
+    pinned: &ed25519_dalek::VerifyingKey,
+    package_keys: Vec<String>,
+) -> HostedRepo {
+    HostedRepo {
         format: HOSTED_FORMAT,
         name: opts.name.clone(),
         channel: opts.channel.clone(),
@@ -415,31 +477,7 @@ fn publish_locked(
             index_format: catalog_core::index::INDEX_FORMAT,
         },
         browser: "index.html".into(),
-    };
-    let pages = browser::render(&hosted, &pkgs);
-    for (rel, html) in &pages {
-        write_atomic(&out.join(rel), html.as_bytes())?;
     }
-    let mut hosted_json = serde_json::to_vec_pretty(&hosted)?;
-    hosted_json.push(b'\n');
-    write_atomic(&out.join(HOSTED_REPO_JSON), &hosted_json)?;
-    write_atomic(&pin_path, swpkg_core::format_public_key(&pinned).as_bytes())?;
-
-    // Metadata last; catalog-signer writes timestamp.json after everything it pins.
-    let signer_set = SignerSet::new(keys);
-    repo.publish(&signer_set.signers(), now)?;
-    let snapshot_version = read_version(&out.join(METADATA_DIR).join("snapshot.json"))?;
-    let timestamp_version = read_version(&out.join(METADATA_DIR).join("timestamp.json"))?;
-    Ok(Published {
-        created,
-        added,
-        unchanged,
-        total_packages: pkgs.len(),
-        root_version: repo.root().version,
-        targets_version: repo.targets().version,
-        snapshot_version,
-        timestamp_version,
-    })
 }
 
 fn read_version(path: &Path) -> Result<u64, HostedError> {
